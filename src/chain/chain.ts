@@ -1,0 +1,428 @@
+// The Chain service (DESIGN §1, §4, §6): owns the block index (main chain and side branches), the store
+// and the mempool; imports blocks, follows the most work, reorgs, journals pending txs, emits events.
+// It knows nothing of the network or HTTP: edges call it and map its coded errors.
+import { EventEmitter } from 'node:events'
+import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../core/errors.js'
+import { BLOCK_TX_BYTES_BUDGET, blockWork, createBlockTemplate, genesisBlock, networkId, parseBlock, type UnminedBlock } from '../core/block.js'
+import { isHeavier, mempoolChanges, planReorg, type HeaderInfo } from '../core/fork-choice.js'
+import { Mempool } from '../core/mempool.js'
+import { buildMerkleProof, type MerkleProof } from '../core/merkle.js'
+import { checkTxRules, isLegacySubmission, parseLegacySubmission, parseTx, verifyTxSignature, type SignatureVerifier } from '../core/tx.js'
+import { medianTimePast, validateBlock, type BlockContext } from '../core/validate-block.js'
+import { MAX_BLOCK_TXS, MEDIAN_TIME_SPAN, type Block, type NetworkParams, type Tx } from '../core/types.js'
+import { BlockStore, StoreBatch, type StoredHeader } from '../store/block-store.js'
+import { BlockCache } from './block-cache.js'
+import { VerifiedSignatures } from './verified-signatures.js'
+import { Mutex } from './mutex.js'
+
+export interface IndexEntry extends HeaderInfo {
+  timestamp: number
+}
+
+export interface HeadInfo {
+  hash: string
+  index: number
+  work: bigint
+}
+
+export interface ReorgEvent {
+  forkPoint: string
+  disconnected: string[]
+  connected: string[]
+  restoredTxs: number
+}
+
+export type BlockImportStatus = 'head' | 'side'
+
+export interface ChainEvents {
+  head: [HeadInfo & { block: Block }]
+  reorg: [ReorgEvent]
+  tx: [Tx]
+  block: [{ block: Block, status: BlockImportStatus }]
+}
+
+export interface ChainInit {
+  store: BlockStore
+  network: NetworkParams
+  verifier: SignatureVerifier
+  /** Wall clock in ms; injected so tests can move time. */
+  now: () => number
+  mempool: { maxCount: number, maxBytes: number }
+  legacyTransactions: boolean
+}
+
+/** A tx as the facade reports it: where it stands, with its Merkle inclusion proof. */
+export type TxLookup =
+  | { status: 'pending', tx: Tx }
+  | { status: 'confirmed', tx: Tx, block: { hash: string, index: number }, txRoot: string, proof: MerkleProof }
+
+function roundToMs (seconds: number): number {
+  return Math.round(seconds * 1000) / 1000
+}
+
+export class Chain extends EventEmitter<ChainEvents> {
+  readonly networkId: string
+  readonly genesis: Block
+  readonly mempool: Mempool
+  private readonly index = new Map<string, IndexEntry>()
+  /** main[i] = hash of the main-chain block at height i. */
+  private main: string[] = []
+  /** Journal sequence of each pending tx, so a confirmed tx's journal entry can be deleted. */
+  private readonly pendingSeq = new Map<string, number>()
+  private nextSeq = 0
+  private readonly lock = new Mutex()
+  private readonly blocks = new BlockCache(2048)
+  private readonly verified = new VerifiedSignatures(50_000)
+
+  private constructor (private readonly init: ChainInit) {
+    super()
+    this.genesis = genesisBlock(init.network)
+    this.networkId = networkId(init.network)
+    this.mempool = new Mempool(init.mempool)
+  }
+
+  /** Open the chain on its store: write genesis on first start, else rebuild the index from disk. */
+  static async open (init: ChainInit): Promise<Chain> {
+    const chain = new Chain(init)
+    await chain.load()
+    return chain
+  }
+
+  private async load (): Promise<void> {
+    const { store } = this.init
+    const genesisHeader: StoredHeader = {
+      hash: this.genesis.hash, previous_hash: this.genesis.previous_hash, index: 0, timestamp: this.genesis.timestamp, work: '0'
+    }
+    const storedGenesis = await store.getMainHash(0)
+    if (storedGenesis === undefined) {
+      await store.commit(new StoreBatch().putBlock(this.genesis, genesisHeader).connect(this.genesis).setHead(this.genesis.hash))
+    } else if (storedGenesis !== this.genesis.hash) {
+      throw new Error(`the data dir holds another network's chain (genesis ${storedGenesis}, expected ${this.genesis.hash}): use another --data-dir`)
+    }
+    for await (const h of store.headers()) {
+      this.index.set(h.hash, { hash: h.hash, previous_hash: h.previous_hash, index: h.index, timestamp: h.timestamp, work: BigInt(h.work) })
+    }
+    const headHash = await store.getHead()
+    const head = headHash === undefined ? undefined : this.index.get(headHash)
+    if (head === undefined) throw new Error('the store has no head block: the data dir is damaged')
+    // Rebuild the main chain by walking back from the head through the in-memory index.
+    const main = new Array<string>(head.index + 1)
+    for (let e: IndexEntry | undefined = head; e !== undefined; e = e.index === 0 ? undefined : this.index.get(e.previous_hash)) {
+      main[e.index] = e.hash
+    }
+    this.main = main
+    for (const { seq, tx } of await store.pending()) {
+      this.nextSeq = Math.max(this.nextSeq, seq + 1)
+      if (this.mempool.has(tx.id)) continue
+      this.mempool.restore([tx])
+      this.pendingSeq.set(tx.id, seq)
+    }
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  get head (): HeadInfo {
+    const e = this.index.get(this.main[this.main.length - 1])!
+    return { hash: e.hash, index: e.index, work: e.work }
+  }
+
+  get height (): number {
+    return this.main.length - 1
+  }
+
+  headWork (): bigint {
+    return this.head.work
+  }
+
+  hasBlock (hash: string): boolean {
+    return this.index.has(hash)
+  }
+
+  header (hash: string): IndexEntry | undefined {
+    return this.index.get(hash)
+  }
+
+  isOnMainChain (hash: string): boolean {
+    const e = this.index.get(hash)
+    return e !== undefined && this.main[e.index] === hash
+  }
+
+  async getBlock (hash: string): Promise<Block | undefined> {
+    const cached = this.blocks.get(hash)
+    if (cached !== undefined) return cached
+    const block = await this.init.store.getBlock(hash)
+    if (block !== undefined) this.blocks.set(block)
+    return block
+  }
+
+  private async getBlocksByHash (hashes: string[]): Promise<Block[]> {
+    const out: Block[] = []
+    const missing: number[] = []
+    for (const [i, h] of hashes.entries()) {
+      const b = this.blocks.get(h)
+      if (b === undefined) missing.push(i)
+      out[i] = b!
+    }
+    const loaded = await this.init.store.getBlocks(missing.map(i => hashes[i]))
+    for (const [j, i] of missing.entries()) {
+      const b = loaded[j]
+      if (b === undefined) throw new Error(`block ${hashes[i]} is indexed but not stored`)
+      out[i] = b
+    }
+    return out
+  }
+
+  /** Main-chain blocks from height `from`, at most `limit` of them. */
+  async mainChain (from = 0, limit = this.main.length): Promise<Block[]> {
+    return await this.getBlocksByHash(this.main.slice(Math.max(0, from), Math.max(0, from) + Math.max(0, limit)))
+  }
+
+  async blockAt (index: number): Promise<Block | undefined> {
+    const hash = this.main[index]
+    return hash === undefined ? undefined : await this.getBlock(hash)
+  }
+
+  /** Sync server: main-chain blocks after `hash`; undefined when `hash` is not on our main chain. */
+  async blocksAfter (hash: string, max: number): Promise<Block[] | undefined> {
+    if (!this.isOnMainChain(hash)) return undefined
+    const from = this.index.get(hash)!.index + 1
+    return await this.mainChain(from, max)
+  }
+
+  /** Sync server: the highest of the locator hashes on our main chain. */
+  async locate (hashes: string[]): Promise<{ hash: string, index: number } | undefined> {
+    let best: IndexEntry | undefined
+    for (const h of hashes) {
+      const e = this.index.get(h)
+      if (e !== undefined && this.main[e.index] === h && (best === undefined || e.index > best.index)) best = e
+    }
+    return best === undefined ? undefined : { hash: best.hash, index: best.index }
+  }
+
+  /** Bitcoin-style locator of the main chain: tip, tip-1 ... tip-9, then doubling steps, genesis last. */
+  async locator (): Promise<string[]> {
+    const out: string[] = []
+    let step = 1
+    for (let i = this.height; i > 0; i -= step) {
+      out.push(this.main[i])
+      if (out.length >= 10) step *= 2
+    }
+    out.push(this.main[0])
+    return out
+  }
+
+  status (): { network: string, genesis: string, head: { hash: string, index: number, work: string } } {
+    const head = this.head
+    return { network: this.networkId, genesis: this.genesis.hash, head: { hash: head.hash, index: head.index, work: head.work.toString() } }
+  }
+
+  pending (): Tx[] {
+    return this.mempool.list()
+  }
+
+  async lookupTx (id: string): Promise<TxLookup | undefined> {
+    const pending = this.mempool.get(id)
+    if (pending !== undefined) return { status: 'pending', tx: pending }
+    const location = await this.init.store.getTxLocation(id)
+    if (location === undefined) return undefined
+    const block = await this.getBlock(location.hash)
+    const position = block?.transactions.findIndex(t => t.id === id) ?? -1
+    if (block === undefined || position < 0) return undefined
+    return {
+      status: 'confirmed',
+      tx: block.transactions[position],
+      block: { hash: block.hash, index: block.index },
+      txRoot: block.tx_root,
+      proof: buildMerkleProof(block.transactions, position)
+    }
+  }
+
+  // ---- transactions ---------------------------------------------------------------------------
+
+  /**
+   * Accept a tx from HTTP (native, stored legacy, or a legacy submission) or from gossip: stateless rules,
+   * then stateful ones, then the mempool and the journal. Resolves only once the tx is durable (DESIGN §6).
+   */
+  async submitTx (input: unknown): Promise<Tx> {
+    let tx: Tx
+    if (isLegacySubmission(input)) {
+      if (!this.init.legacyTransactions) throw new TxError(TxErrorCode.LEGACY_DISABLED, 'legacy RSA transactions are turned off on this node')
+      tx = parseLegacySubmission(input, this.init.now())
+    } else {
+      tx = parseTx(input)
+    }
+    await this.checkStateful(tx)
+    checkTxRules(tx, { network: this.networkId, nowMs: this.init.now(), legacyTransactions: this.init.legacyTransactions })
+    if (!this.verified.has(tx)) {
+      await verifyTxSignature(tx, this.init.verifier, this.networkId)
+      this.verified.add(tx)
+    }
+    await this.lock.run(async () => {
+      await this.checkStateful(tx) // a block may have confirmed it while we verified
+      this.mempool.add(tx)
+      const seq = this.nextSeq++
+      try {
+        await this.init.store.commit(new StoreBatch().putPending(seq, tx))
+      } catch (err) {
+        this.mempool.remove([tx.id])
+        throw err
+      }
+      this.pendingSeq.set(tx.id, seq)
+    })
+    this.emit('tx', tx)
+    return tx
+  }
+
+  private async checkStateful (tx: Tx): Promise<void> {
+    if (this.mempool.has(tx.id)) throw new TxError(TxErrorCode.DUPLICATE, 'the transaction is already pending', { id: tx.id })
+    if (await this.init.store.getTxLocation(tx.id) !== undefined) {
+      throw new TxError(TxErrorCode.ALREADY_IN_CHAIN, 'the transaction is already in the chain', { id: tx.id })
+    }
+  }
+
+  // ---- blocks ---------------------------------------------------------------------------------
+
+  /** Validate and store a block from any source; it becomes the head if its chain has the most work. */
+  async submitBlock (input: unknown): Promise<{ block: Block, status: BlockImportStatus }> {
+    const block = parseBlock(input)
+    return await this.lock.run(async () => await this.importBlock(block))
+  }
+
+  /** Sync: import a downloaded batch in order; stops at the first invalid block. */
+  async importBlocks (blocks: unknown[], _from?: string): Promise<{ imported: number, error?: { code: string, message: string } }> {
+    let imported = 0
+    for (const input of blocks) {
+      try {
+        await this.submitBlock(input)
+        imported++
+      } catch (err) {
+        if (err instanceof BlockError && err.code === BlockErrorCode.ALREADY_KNOWN) continue
+        if (err instanceof BlockError || err instanceof TxError) return { imported, error: { code: err.code, message: err.message } }
+        throw err
+      }
+    }
+    return { imported }
+  }
+
+  private async importBlock (block: Block): Promise<{ block: Block, status: BlockImportStatus }> {
+    if (this.index.has(block.hash)) throw new BlockError(BlockErrorCode.ALREADY_KNOWN, 'the block is already known', { hash: block.hash })
+    const parent = this.index.get(block.previous_hash)
+    await validateBlock(block, await this.contextFor(block, parent))
+    const p = parent! // validateBlock throws UNKNOWN_PARENT without one
+    const entry: IndexEntry = { hash: block.hash, previous_hash: block.previous_hash, index: block.index, timestamp: block.timestamp, work: p.work + blockWork(block.bits) }
+    const batch = new StoreBatch().putBlock(block, { ...entry, work: entry.work.toString() })
+
+    if (!isHeavier(entry.work, this.head.work)) {
+      await this.init.store.commit(batch)
+      this.index.set(block.hash, entry)
+      this.blocks.set(block)
+      this.emit('block', { block, status: 'side' })
+      return { block, status: 'side' }
+    }
+
+    // The new block's chain has the most work: connect it, through a reorg when it is not on our tip.
+    this.index.set(block.hash, entry)
+    this.blocks.set(block)
+    let plan: { forkPoint: string, disconnect: string[], connect: string[] }
+    try {
+      plan = planReorg(this.head.hash, block.hash, h => this.index.get(h))
+    } catch (err) {
+      this.index.delete(block.hash)
+      throw err
+    }
+    const disconnected = await this.getBlocksByHash(plan.disconnect)
+    const connected = await this.getBlocksByHash(plan.connect)
+    const { restore, evict } = mempoolChanges(disconnected, connected)
+    for (const b of disconnected) batch.disconnect(b)
+    for (const b of connected) batch.connect(b)
+    batch.setHead(block.hash)
+    const evictedSeqs: string[] = []
+    for (const id of evict) {
+      const seq = this.pendingSeq.get(id)
+      if (seq !== undefined) { batch.deletePending(seq); evictedSeqs.push(id) }
+    }
+    const restored: Array<{ seq: number, tx: Tx }> = []
+    for (const tx of restore) {
+      if (this.mempool.has(tx.id)) continue
+      const seq = this.nextSeq++
+      batch.putPending(seq, tx)
+      restored.push({ seq, tx })
+    }
+    try {
+      await this.init.store.commit(batch)
+    } catch (err) {
+      this.index.delete(block.hash)
+      throw err
+    }
+
+    // Disk holds the new state; now the memory follows.
+    const fork = this.index.get(plan.forkPoint)!
+    this.main.length = fork.index + 1
+    for (const b of connected) this.main.push(b.hash)
+    this.mempool.remove(evict)
+    for (const id of evictedSeqs) this.pendingSeq.delete(id)
+    this.mempool.restore(restored.map(r => r.tx))
+    for (const r of restored) this.pendingSeq.set(r.tx.id, r.seq)
+
+    if (disconnected.length > 0) {
+      this.emit('reorg', { forkPoint: plan.forkPoint, disconnected: plan.disconnect, connected: plan.connect, restoredTxs: restored.length })
+    }
+    this.emit('block', { block, status: 'head' })
+    this.emit('head', { hash: block.hash, index: block.index, work: entry.work, block })
+    return { block, status: 'head' }
+  }
+
+  /** What the block rules need to know of the block's ancestry (DESIGN §3). */
+  private async contextFor (block: Block, parent: IndexEntry | undefined): Promise<BlockContext> {
+    const ancestorTimestamps: number[] = []
+    for (let e = parent; e !== undefined && ancestorTimestamps.length < MEDIAN_TIME_SPAN; e = e.index === 0 ? undefined : this.index.get(e.previous_hash)) {
+      ancestorTimestamps.push(e.timestamp)
+    }
+    const base: BlockContext = {
+      networkId: this.networkId,
+      bits: this.init.network.bits,
+      parent: parent === undefined ? undefined : { hash: parent.hash, index: parent.index },
+      ancestorTimestamps,
+      nowMs: this.init.now(),
+      verifier: this.init.verifier,
+      legacyTransactions: this.init.legacyTransactions,
+      alreadyVerified: (tx: Tx) => this.verified.has(tx),
+      txInAncestry: async () => false
+    }
+    if (parent === undefined) return base
+
+    // Walk the side branch (if any) back to the main chain, collecting which of this block's ids it holds.
+    const ids = new Set(block.transactions.map(t => t.id))
+    const inBranch = new Set<string>()
+    let e: IndexEntry = parent
+    while (this.main[e.index] !== e.hash) {
+      if (ids.size > 0) {
+        const b = await this.getBlock(e.hash)
+        for (const t of b?.transactions ?? []) if (ids.has(t.id)) inBranch.add(t.id)
+      }
+      e = this.index.get(e.previous_hash)!
+    }
+    const forkIndex = e.index
+    base.txInAncestry = async (id: string) => {
+      if (inBranch.has(id)) return true
+      const location = await this.init.store.getTxLocation(id)
+      return location !== undefined && location.index <= forkIndex
+    }
+    return base
+  }
+
+  // ---- mining ---------------------------------------------------------------------------------
+
+  /** A block to mine on the current head: pending txs in arrival order up to the block limits. */
+  blockTemplate (): UnminedBlock {
+    const head = this.index.get(this.main[this.main.length - 1])!
+    const transactions = this.mempool.select({ maxTxs: MAX_BLOCK_TXS, maxBytes: BLOCK_TX_BYTES_BUDGET })
+    const ancestors: number[] = []
+    for (let e: IndexEntry | undefined = head; e !== undefined && ancestors.length < MEDIAN_TIME_SPAN; e = e.index === 0 ? undefined : this.index.get(e.previous_hash)) {
+      ancestors.push(e.timestamp)
+    }
+    // The timestamp must exceed the median of the last 11 (DESIGN §3); a clock behind it must not stall mining.
+    const timestamp = Math.max(roundToMs(this.init.now() / 1000), roundToMs(medianTimePast(ancestors) + 0.001))
+    return createBlockTemplate(head, transactions, timestamp, this.init.network.bits)
+  }
+}

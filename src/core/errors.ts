@@ -1,0 +1,89 @@
+// Coded errors of the ledger rules. Each edge maps a code once: gossip -> Accept/Ignore/Reject,
+// HTTP -> status, sync -> penalise the peer (src/chain/outcome.ts). Never return `false` without a reason.
+
+export enum TxErrorCode {
+  /** The body is not a JSON object. */
+  NOT_OBJECT = 'TX_NOT_OBJECT',
+  /** A field the schema does not know. meta.field */
+  UNKNOWN_FIELD = 'TX_UNKNOWN_FIELD',
+  /** A required field is absent. meta.field */
+  MISSING_FIELD = 'TX_MISSING_FIELD',
+  /** A field has the wrong JSON type. meta.field */
+  WRONG_TYPE = 'TX_WRONG_TYPE',
+  /** A field has the right type but a bad shape (hex length, decimals, PEM). meta.field */
+  BAD_FORMAT = 'TX_BAD_FORMAT',
+  /** A field is larger than the rule allows. meta.field, meta.limit */
+  TOO_LARGE = 'TX_TOO_LARGE',
+  /** An RSA key shorter than 1024 bits. */
+  WEAK_KEY = 'TX_WEAK_KEY',
+  /** The signature does not verify under senderPK. */
+  BAD_SIGNATURE = 'TX_BAD_SIGNATURE',
+  /** The id field is not the hash of the signing payload. */
+  ID_MISMATCH = 'TX_ID_MISMATCH',
+  /** timestamp more than 2 h ahead of the node's clock. */
+  FUTURE_TIMESTAMP = 'TX_FUTURE_TIMESTAMP',
+  /** A legacy tx on a node configured with legacyTransactions: false. */
+  LEGACY_DISABLED = 'TX_LEGACY_DISABLED',
+  /** Already pending (stateful). */
+  DUPLICATE = 'TX_DUPLICATE',
+  /** Already in the main chain (stateful). */
+  ALREADY_IN_CHAIN = 'TX_ALREADY_IN_CHAIN',
+  /** The mempool is full by count or bytes. */
+  MEMPOOL_FULL = 'TX_MEMPOOL_FULL'
+}
+
+export enum BlockErrorCode {
+  NOT_OBJECT = 'BLOCK_NOT_OBJECT',
+  UNKNOWN_FIELD = 'BLOCK_UNKNOWN_FIELD',
+  MISSING_FIELD = 'BLOCK_MISSING_FIELD',
+  WRONG_TYPE = 'BLOCK_WRONG_TYPE',
+  BAD_FORMAT = 'BLOCK_BAD_FORMAT',
+  /** version is not BLOCK_VERSION. */
+  WRONG_VERSION = 'BLOCK_WRONG_VERSION',
+  /** bits differs from the network's. */
+  WRONG_BITS = 'BLOCK_WRONG_BITS',
+  /** The hash field is not sha256(header). */
+  HASH_MISMATCH = 'BLOCK_HASH_MISMATCH',
+  /** The hash has fewer leading zero bits than `bits`. */
+  INSUFFICIENT_WORK = 'BLOCK_INSUFFICIENT_WORK',
+  /** previous_hash names no block we know. */
+  UNKNOWN_PARENT = 'BLOCK_UNKNOWN_PARENT',
+  /** index is not parent.index + 1. */
+  WRONG_INDEX = 'BLOCK_WRONG_INDEX',
+  /** timestamp <= median of the last 11 ancestors. */
+  TIMESTAMP_TOO_OLD = 'BLOCK_TIMESTAMP_TOO_OLD',
+  /** timestamp > now + 2 h. */
+  TIMESTAMP_TOO_NEW = 'BLOCK_TIMESTAMP_TOO_NEW',
+  /** tx_root is not the Merkle root of the transactions. */
+  TX_ROOT_MISMATCH = 'BLOCK_TX_ROOT_MISMATCH',
+  /** Serialized block over 1 MiB. */
+  TOO_LARGE = 'BLOCK_TOO_LARGE',
+  /** More than 2,000 transactions. */
+  TOO_MANY_TXS = 'BLOCK_TOO_MANY_TXS',
+  /** A transaction breaks a tx rule. meta.txIndex, meta.txCode, meta.field */
+  INVALID_TX = 'BLOCK_INVALID_TX',
+  /** A transaction id already stands in the block's own ancestry. meta.txId */
+  TX_IN_ANCESTRY = 'BLOCK_TX_IN_ANCESTRY',
+  /** The same transaction id twice inside the block. meta.txId */
+  DUPLICATE_TX = 'BLOCK_DUPLICATE_TX',
+  /** We hold this block already (not an offence). */
+  ALREADY_KNOWN = 'BLOCK_ALREADY_KNOWN',
+  /** Not of this network's genesis. */
+  WRONG_GENESIS = 'BLOCK_WRONG_GENESIS'
+}
+
+export type ErrorMeta = Record<string, string | number | boolean | undefined>
+
+export class TxError extends Error {
+  override readonly name = 'TxError'
+  constructor (readonly code: TxErrorCode, message: string, readonly meta: ErrorMeta = {}) {
+    super(message)
+  }
+}
+
+export class BlockError extends Error {
+  override readonly name = 'BlockError'
+  constructor (readonly code: BlockErrorCode, message: string, readonly meta: ErrorMeta = {}) {
+    super(message)
+  }
+}

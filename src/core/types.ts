@@ -1,0 +1,77 @@
+// Wire shapes of DESIGN §2 and §3. Hex strings at the edges; core functions take these objects.
+
+/** A native transaction (DESIGN §2, scheme `ed25519`). */
+export interface Ed25519Tx {
+  scheme: 'ed25519'
+  senderPK: string
+  receiverPK: string | null
+  item: string | null
+  data: string
+  timestamp: number
+  nonce: string
+  signature: string
+  id: string
+}
+
+/** A legacy transaction as stored after the node stamped it (DESIGN §2, legacy scheme). */
+export interface RsaLegacyTx {
+  scheme: 'rsa-legacy'
+  senderPK: string
+  signature: string
+  data: string
+  timestamp: number
+  id: string
+}
+
+export type Tx = Ed25519Tx | RsaLegacyTx
+
+/** The fields an author fills in before signing. */
+export interface UnsignedEd25519Tx {
+  scheme: 'ed25519'
+  senderPK: string
+  receiverPK: string | null
+  item: string | null
+  data: string
+  timestamp: number
+  nonce: string
+}
+
+/** A block as it travels in JSON (DESIGN §3). */
+export interface Block {
+  index: number
+  transactions: Tx[]
+  timestamp: number
+  previous_hash: string
+  nonce: number
+  hash: string
+  version: number
+  bits: number
+  tx_root: string
+}
+
+/** What a network config says about its genesis (DESIGN §3, Genesis). */
+export interface NetworkParams {
+  name: string
+  /** Genesis timestamp, Unix seconds with at most 3 decimals. */
+  genesisTimestamp: number
+  /** Difficulty of every block: leading zero bits of the hash. */
+  bits: number
+}
+
+export const BLOCK_VERSION = 1
+export const HEADER_BYTES = 91
+export const MAX_BLOCK_BYTES = 1024 * 1024
+export const MAX_BLOCK_TXS = 2000
+export const MAX_TX_DATA_BYTES = 16 * 1024
+export const MAX_ITEM_CHARS = 128
+export const MAX_FUTURE_DRIFT_MS = 2 * 60 * 60 * 1000
+export const MEDIAN_TIME_SPAN = 11
+export const MIN_RSA_BITS = 1024
+/** Longest accepted legacy RSA public key PEM (chars); a 8192-bit SPKI PEM is about 1,500. */
+export const MAX_RSA_PEM_CHARS = 4096
+/** Longest accepted legacy RSA signature (bytes, = modulus bytes): keys up to 8192 bits. */
+export const MAX_RSA_SIGNATURE_BYTES = 1024
+/** Largest timestamp (seconds) whose milliseconds still fit a safe integer (the header's u64 ms). */
+export const MAX_TIMESTAMP_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000)
+/** Domain tag of the ed25519 signing payload (DESIGN §2). */
+export const TX_SIGNING_DOMAIN = 'gossipchain/tx/v1'

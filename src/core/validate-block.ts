@@ -1,0 +1,138 @@
+// DESIGN §3 block rules, one BlockError code per rule, cheap checks first. Header rules are
+// synchronous (a header can be judged before its body is downloaded); body rules are async
+// because signature checks run off the event loop.
+import { BlockError, BlockErrorCode, TxError } from './errors.js'
+import { blockSize, computeBlockHash, invalidTx, leadingZeroBits, timestampMs } from './block.js'
+import { fromHex } from './bytes.js'
+import { computeTxRoot } from './merkle.js'
+import { checkTxRules, verifyTxSignature, type SignatureVerifier } from './tx.js'
+import {
+  BLOCK_VERSION, MAX_BLOCK_BYTES, MAX_BLOCK_TXS, MAX_FUTURE_DRIFT_MS, MEDIAN_TIME_SPAN, type Block, type Tx
+} from './types.js'
+
+export interface BlockContext {
+  networkId: string
+  /** The network's difficulty (fixed by genesis). */
+  bits: number
+  /** The block named by previous_hash, if we hold it. */
+  parent: { hash: string, index: number } | undefined
+  /** Up to 11 most recent ancestors' timestamps (seconds), parent included, any order. */
+  ancestorTimestamps: number[]
+  nowMs: number
+  /** True if a tx with this id stands in the block's own ancestry (the branch it extends). */
+  txInAncestry: (id: string) => boolean | Promise<boolean>
+  verifier: SignatureVerifier
+  /**
+   * Verified-signature cache (DESIGN §11): true skips the tx's signature check (its id, timestamp
+   * and legacy rules still run). Key the cache by signatureCacheKey(tx) (id + signature), never
+   * the bare id: an ed25519 id does not cover the signature, so a cache of ids would accept a
+   * forged signature under a pending tx's id.
+   */
+  alreadyVerified?: (tx: Tx) => boolean
+  legacyTransactions?: boolean
+}
+
+/** Median of the given timestamps (DESIGN §3: the last 11 ancestors); -Infinity when none. */
+export function medianTimePast (timestamps: number[]): number {
+  if (timestamps.length > MEDIAN_TIME_SPAN) {
+    throw new RangeError(`medianTimePast takes at most ${MEDIAN_TIME_SPAN} timestamps, got ${timestamps.length}`)
+  }
+  if (timestamps.length === 0) return -Infinity
+  const sorted = [...timestamps].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+/** Header rules: version, bits, hash, proof of work, parent, index, median time past, drift. */
+export function validateBlockHeader (b: Block, ctx: BlockContext): void {
+  if (b.index === 0) {
+    // Our genesis is built from config, never received: any other index-0 block is another network's.
+    throw new BlockError(BlockErrorCode.WRONG_GENESIS, 'a genesis block cannot be imported; this one is not ours', { hash: b.hash })
+  }
+  if (b.version !== BLOCK_VERSION) {
+    throw new BlockError(BlockErrorCode.WRONG_VERSION, `block version must be ${BLOCK_VERSION}`, { field: 'version', got: b.version })
+  }
+  if (b.bits !== ctx.bits) {
+    throw new BlockError(BlockErrorCode.WRONG_BITS, `block bits must be the network's ${ctx.bits}`, { field: 'bits', got: b.bits, expected: ctx.bits })
+  }
+  const hash = computeBlockHash(b)
+  if (hash !== b.hash) throw new BlockError(BlockErrorCode.HASH_MISMATCH, 'block hash is not sha256 of its header', { field: 'hash', expected: hash })
+  const zeros = leadingZeroBits(fromHex(hash, 'hash', 32))
+  if (zeros < b.bits) {
+    throw new BlockError(BlockErrorCode.INSUFFICIENT_WORK, `block hash has ${zeros} leading zero bits, ${b.bits} required`, { field: 'hash', zeros })
+  }
+  const parent = ctx.parent
+  if (parent === undefined || parent.hash !== b.previous_hash) {
+    throw new BlockError(BlockErrorCode.UNKNOWN_PARENT, 'block previous_hash names no block we know', { field: 'previous_hash', previousHash: b.previous_hash })
+  }
+  if (b.index !== parent.index + 1) {
+    throw new BlockError(BlockErrorCode.WRONG_INDEX, `block index must be ${parent.index + 1}`, { field: 'index', expected: parent.index + 1 })
+  }
+  const median = medianTimePast(ctx.ancestorTimestamps)
+  if (!(b.timestamp > median)) {
+    throw new BlockError(BlockErrorCode.TIMESTAMP_TOO_OLD, 'block timestamp must be after the median of the last 11 ancestors',
+      { field: 'timestamp', median })
+  }
+  if (timestampMs(b.timestamp) > ctx.nowMs + MAX_FUTURE_DRIFT_MS) {
+    throw new BlockError(BlockErrorCode.TIMESTAMP_TOO_NEW, 'block timestamp is more than 2 hours ahead of this node\'s clock',
+      { field: 'timestamp', limit: ctx.nowMs + MAX_FUTURE_DRIFT_MS })
+  }
+}
+
+function asBlockError (txIndex: number, err: unknown): BlockError {
+  if (err instanceof TxError) return invalidTx(txIndex, err)
+  throw err
+}
+
+/**
+ * Body rules: tx count, size, tx_root, duplicates, each tx's cheap rules, ancestry, then every
+ * signature at once (verifications run concurrently on the threadpool). With several bad txs the
+ * lowest index is reported, so every node gives the same reason.
+ */
+export async function validateBlockBody (b: Block, ctx: BlockContext): Promise<void> {
+  const txs = b.transactions
+  if (txs.length > MAX_BLOCK_TXS) {
+    throw new BlockError(BlockErrorCode.TOO_MANY_TXS, `a block holds at most ${MAX_BLOCK_TXS} transactions`, { count: txs.length, limit: MAX_BLOCK_TXS })
+  }
+  const size = blockSize(b)
+  if (size > MAX_BLOCK_BYTES) {
+    throw new BlockError(BlockErrorCode.TOO_LARGE, `a serialized block takes at most ${MAX_BLOCK_BYTES} bytes`, { size, limit: MAX_BLOCK_BYTES })
+  }
+  const root = computeTxRoot(txs)
+  if (root !== b.tx_root) throw new BlockError(BlockErrorCode.TX_ROOT_MISMATCH, 'block tx_root is not the Merkle root of its transactions', { field: 'tx_root', expected: root })
+
+  const seen = new Set<string>()
+  for (let i = 0; i < txs.length; i++) {
+    if (seen.has(txs[i].id)) throw new BlockError(BlockErrorCode.DUPLICATE_TX, 'the block holds the same transaction twice', { txIndex: i, txId: txs[i].id })
+    seen.add(txs[i].id)
+  }
+
+  const ruleCtx = { network: ctx.networkId, nowMs: ctx.nowMs, legacyTransactions: ctx.legacyTransactions }
+  for (let i = 0; i < txs.length; i++) {
+    try { checkTxRules(txs[i], ruleCtx) } catch (err) { throw asBlockError(i, err) }
+  }
+
+  const inAncestry = await Promise.all(txs.map(tx => ctx.txInAncestry(tx.id)))
+  const first = inAncestry.indexOf(true)
+  if (first !== -1) {
+    throw new BlockError(BlockErrorCode.TX_IN_ANCESTRY, 'a transaction of the block already stands in its ancestry', { txIndex: first, txId: txs[first].id })
+  }
+
+  const failures = await Promise.all(txs.map(async (tx): Promise<unknown> => {
+    if (ctx.alreadyVerified?.(tx) === true) return undefined
+    try {
+      await verifyTxSignature(tx, ctx.verifier, ctx.networkId)
+      return undefined
+    } catch (err) {
+      return err ?? new Error('signature check failed')
+    }
+  }))
+  for (let i = 0; i < failures.length; i++) {
+    if (failures[i] !== undefined) throw asBlockError(i, failures[i])
+  }
+}
+
+/** Every block rule: header first, then body. */
+export async function validateBlock (b: Block, ctx: BlockContext): Promise<void> {
+  validateBlockHeader(b, ctx)
+  await validateBlockBody(b, ctx)
+}

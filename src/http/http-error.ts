@@ -1,0 +1,47 @@
+// Typed HTTP failures (DESIGN §7). Routes throw them; the one `app.onError` (error-handler.ts) turns
+// them into `{"error": "<human sentence>", "code": "<CODE>", ...extra}` responses.
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/** Codes the facade itself produces; rule errors keep the codes of src/core/errors.ts. */
+export const HttpErrorCode = {
+  MALFORMED_JSON: 'MALFORMED_JSON',
+  BODY_NOT_OBJECT: 'BODY_NOT_OBJECT',
+  BODY_TOO_DEEP: 'BODY_TOO_DEEP',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  BODY_UNREADABLE: 'BODY_UNREADABLE',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  BAD_QUERY: 'BAD_QUERY',
+  BAD_HASH: 'BAD_HASH',
+  BAD_TX_ID: 'BAD_TX_ID',
+  BLOCK_NOT_FOUND: 'BLOCK_NOT_FOUND',
+  TX_NOT_FOUND: 'TX_NOT_FOUND',
+  BAD_NODE_ADDRESS: 'BAD_NODE_ADDRESS',
+  NETWORK_MISMATCH: 'NETWORK_MISMATCH',
+  PEER_UNREACHABLE: 'PEER_UNREACHABLE',
+  PEER_TIMEOUT: 'PEER_TIMEOUT',
+  PEER_BAD_RESPONSE: 'PEER_BAD_RESPONSE',
+  CHAIN_CHANGED: 'CHAIN_CHANGED',
+  INTERNAL: 'INTERNAL'
+} as const
+
+export type HttpErrorCode = typeof HttpErrorCode[keyof typeof HttpErrorCode]
+
+/** Extra JSON members next to `error` and `code` (e.g. `detail` of /add_block). */
+export type HttpErrorExtra = Record<string, string | number | boolean>
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError'
+
+  constructor (
+    readonly status: ContentfulStatusCode,
+    /** A facade code, or a rule code passed through (TX_*, BLOCK_*). */
+    readonly code: string,
+    message: string,
+    readonly extra: HttpErrorExtra = {},
+    readonly headers: Record<string, string> = {}
+  ) {
+    super(message)
+  }
+}

@@ -1,0 +1,44 @@
+// Read-only chain routes (DESIGN §7): /chain, /pending_tx, /blocks/:hash, /tx/:id.
+import { Hono } from 'hono'
+import type { Chain } from '../../chain/chain.js'
+import { chainResponse } from '../chain-response.js'
+import type { InternalErrorLogger } from '../error-handler.js'
+import { HttpError, HttpErrorCode } from '../http-error.js'
+import { hex64Param, optionalCount } from '../query.js'
+import type { NetworkApi } from '../types.js'
+
+export interface ChainRoutesInit {
+  chain: Chain
+  network: NetworkApi
+  logInternalError: InternalErrorLogger
+}
+
+export function createChainRoutes (init: ChainRoutesInit): Hono {
+  if (init.chain === undefined || init.network === undefined) throw new TypeError('createChainRoutes: "chain" and "network" are required')
+  const { chain } = init
+  const routes = new Hono()
+
+  routes.get('/chain', async c => {
+    const from = optionalCount(c.req.query('from'), 'from') ?? 0
+    const limit = optionalCount(c.req.query('limit'), 'limit') ?? Number.POSITIVE_INFINITY
+    return await chainResponse(c, init, from, limit)
+  })
+
+  routes.get('/pending_tx', c => c.json(chain.pending()))
+
+  routes.get('/blocks/:hash', async c => {
+    const hash = hex64Param(c.req.param('hash'), 'hash', HttpErrorCode.BAD_HASH)
+    const block = await chain.getBlock(hash)
+    if (block === undefined) throw new HttpError(404, HttpErrorCode.BLOCK_NOT_FOUND, `no block ${hash} is known to this node`)
+    return c.json(block)
+  })
+
+  routes.get('/tx/:id', async c => {
+    const id = hex64Param(c.req.param('id'), 'id', HttpErrorCode.BAD_TX_ID)
+    const found = await chain.lookupTx(id)
+    if (found === undefined) throw new HttpError(404, HttpErrorCode.TX_NOT_FOUND, `no transaction ${id} is pending or in the main chain`)
+    return c.json(found)
+  })
+
+  return routes
+}

@@ -1,0 +1,51 @@
+// What the facade needs from the rest of the node. The p2p layer is seen only through NetworkApi, so
+// http never imports src/p2p (DESIGN §1: p2p and http are siblings over chain).
+import type { Hono } from 'hono'
+import type { Chain } from '../chain/chain.js'
+import type { Miner } from '../chain/miner.js'
+import type { Block, Tx } from '../core/types.js'
+import type { InternalErrorLogger } from './error-handler.js'
+
+export interface PeerInfo {
+  peerId: string
+  /** Multiaddrs the peer is known at (with or without the trailing /p2p/<id>). */
+  addresses: string[]
+  /** The gossip topics ('tx', 'block') whose mesh holds this peer. */
+  mesh?: string[]
+}
+
+export interface NetworkApi {
+  nodeInfo(): { peerId: string, addresses: string[] /* multiaddrs incl. /p2p/<id> */, network: string }
+  peers(): PeerInfo[]
+  /** Dial a multiaddr that ends in /p2p/<id>, then sync with that peer; resolves with its peer id. */
+  connect(multiaddr: string, signal: AbortSignal): Promise<string>
+  publishTx(tx: Tx): void
+  publishBlock(block: Block): void
+}
+
+export interface FacadeDeps {
+  chain: Chain
+  miner: Miner
+  network: NetworkApi
+  /** Where /save writes chain-snapshot.json. */
+  dataDir: string
+  /** When set, admin routes need `Authorization: Bearer <apiToken>`. */
+  apiToken?: string
+  /** The /p2p/v1 sync sub-app (src/p2p/sync-routes.ts), mounted when given. */
+  syncRoutes?: Hono
+  /** Request body cap, default 2 MiB (DESIGN §7). */
+  bodyLimitBytes?: number
+  /** Used by /register_with to read a facade's /node_info; injectable for tests. */
+  fetchImpl?: typeof fetch
+  /** Wall clock in ms. */
+  now?: () => number
+  /** Where 500s are reported; default console.error. */
+  logInternalError?: InternalErrorLogger
+  /** /register_with and /register_node: the whole dial + sync budget, default 10 s. */
+  connectTimeoutMs?: number
+  /** /register_with: deadline for a facade's /node_info answer, default 5 s. */
+  nodeInfoTimeoutMs?: number
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 2 * 1024 * 1024
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000

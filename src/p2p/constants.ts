@@ -1,0 +1,85 @@
+// Protocol ids, topics and limits of the p2p layer (DESIGN §5). One place, so a node and its tests
+// agree on every bound.
+
+/** Gossipsub topic of transactions: payload the tx JSON (DESIGN §5). */
+export function txTopic (network: string): string {
+  return `/gossipchain/${checkNetwork(network)}/tx/1`
+}
+
+/** Gossipsub topic of mined blocks: payload the block JSON (DESIGN §5). */
+export function blockTopic (network: string): string {
+  return `/gossipchain/${checkNetwork(network)}/block/1`
+}
+
+/** libp2p protocol of the sync sub-app: HTTP/1.1 semantics over a libp2p stream (DESIGN §5). */
+export function syncProtocol (network: string): string {
+  return `/gossipchain/${checkNetwork(network)}/http/1.1`
+}
+
+function checkNetwork (network: string): string {
+  // A network id ends up in protocol strings: keep it to characters that cannot split a path.
+  if (typeof network !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(network)) {
+    throw new TypeError(`network must be 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(network)}`)
+  }
+  return network
+}
+
+/** Where the sync routes live, on the TCP facade and on libp2p streams alike. */
+export const SYNC_BASE_PATH = '/p2p/v1'
+
+/** Every sync request (status, locate, one batch of blocks) must finish within this. */
+export const REQUEST_TIMEOUT_MS = 10_000
+/** An inbound sync request must be answered (headers read, handler run, body written) within this. */
+export const INBOUND_REQUEST_TIMEOUT_MS = 15_000
+/** Most blocks one `/blocks/after` response carries. */
+export const MAX_BLOCKS_PER_REQUEST = 256
+/** Largest sync response body, both served and accepted. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+/** Most hashes in one `/locate` request. */
+export const MAX_LOCATOR_HASHES = 64
+/** Concurrent inbound sync streams per connection. */
+export const SYNC_MAX_INBOUND_STREAMS = 4
+/** Concurrent outbound sync streams per connection (one sync runs one request at a time). */
+export const SYNC_MAX_OUTBOUND_STREAMS = 4
+/**
+ * libp2p streams abort once 4 MiB sit unread in their buffer; a sync response may be 8 MiB, so the
+ * client raises its stream's limit above the largest response.
+ */
+export const STREAM_READ_BUFFER_BYTES = MAX_RESPONSE_BYTES + 1024 * 1024
+
+/** The periodic sync picks one random peer this often. */
+export const SYNC_INTERVAL_MS = 30_000
+/** Most syncs running at once over all peers; one per peer at most. */
+export const MAX_CONCURRENT_SYNCS = 4
+/** A sync stops after this many batches even if the peer keeps serving. */
+export const MAX_BATCHES_PER_SYNC = 100_000
+
+/** Gossip payloads: a block is at most 1 MiB serialized (DESIGN §3); leave room for framing. */
+export const MAX_GOSSIP_MESSAGE_BYTES = 1024 * 1024 + 64 * 1024
+
+/**
+ * Reputation (our app-specific score, fed to gossipsub's P5 with weight 1): points taken per
+ * rejected gossip message. Calibrated with the topics' P4 weight (-1 x rejects^2, src/p2p/host.ts)
+ * so that the third reject bans the peer (-60) while gossipsub still reads its messages: after two
+ * rejects its gossipsub score is about -44, above the graylist threshold (-80) below which gossipsub
+ * would silently drop the peer's traffic and our validator would never see the third offence.
+ */
+export const PENALTY_INVALID_GOSSIP = 20
+/** A peer that serves invalid blocks or lies about its work in sync is dropped at once. */
+export const PENALTY_BAD_SYNC = 100
+/** At or below this score a peer is disconnected and refused for BAN_DURATION_MS. */
+export const BAN_SCORE = -60
+export const BAN_DURATION_MS = 15 * 60_000
+/** Penalties fade: the score halves every this many ms, so honest mistakes are forgiven. */
+export const REPUTATION_HALF_LIFE_MS = 10 * 60_000
+
+/** Bootstrap redial backoff bounds. */
+export const BOOTSTRAP_MIN_BACKOFF_MS = 1_000
+export const BOOTSTRAP_MAX_BACKOFF_MS = 60_000
+/** While connected, a bootstrap peer is re-checked this often (a missed disconnect event is not fatal). */
+export const BOOTSTRAP_CHECK_INTERVAL_MS = 30_000
+export const DIAL_TIMEOUT_MS = 10_000
+
+/** Tag names start with libp2p's KEEP_ALIVE ('keep-alive') so the connection manager never prunes them. */
+export const TAG_KEEP_ALIVE_BOOTSTRAP = 'keep-alive-gossipchain-bootstrap'
+export const TAG_KEEP_ALIVE_SYNC = 'keep-alive-gossipchain-sync'

@@ -1,0 +1,208 @@
+// The two gossip topics of a network (DESIGN §5): subscribe, validate every received message through
+// the chain's validators, map outcomes to gossipsub's Accept/Ignore/Reject, penalise senders of
+// invalid data, report each receipt for metrics, and ask for a sync when a block's parent is unknown.
+
+import { createHash } from 'node:crypto'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { TypedEventEmitter } from '@libp2p/interface'
+import { blockTopic, PENALTY_INVALID_GOSSIP, txTopic } from './constants.js'
+import type { GossipsubService } from './host.js'
+import type { PeerReputation } from './peer-reputation.js'
+import type { Block, Tx } from '../core/types.js'
+import type { ComponentLogger, Logger, PeerId, Startable } from '@libp2p/interface'
+import type { Message, TopicValidatorFn } from '@libp2p/gossipsub'
+
+export interface ValidationOutcome {
+  result: 'accept' | 'ignore' | 'reject'
+  /** The coded error behind ignore/reject (TX_DUPLICATE, BLOCK_UNKNOWN_PARENT ...). */
+  code?: string
+  /** The block's parent is unknown: the sender probably has blocks we lack. */
+  unknownParent?: boolean
+  /** The item's identity (tx id, block hash) when the validator parsed it; reported in events. */
+  id?: string
+  /** The item's creation time (ms since epoch) when known, for propagation-delay metrics. */
+  createdAt?: number
+}
+
+export type GossipValidator = (data: Uint8Array, from: string) => Promise<ValidationOutcome>
+
+export interface GossipInit {
+  network: string
+  validateTx: GossipValidator
+  validateBlock: GossipValidator
+  /** Reputation points taken per rejected message. Default PENALTY_INVALID_GOSSIP. */
+  rejectPenalty?: number
+  now?: () => number
+}
+
+export interface GossipComponents {
+  pubsub: GossipsubService
+  reputation: PeerReputation
+  logger: ComponentLogger
+}
+
+export type GossipKind = 'tx' | 'block'
+
+/** One received message, after validation (DESIGN §10 gossip receipt). */
+export interface GossipReceipt {
+  topic: string
+  kind: GossipKind
+  /** The item's id when the validator reported it, else the gossipsub message id (hex sha256 of data). */
+  id: string
+  msgId: string
+  /** The peer that forwarded it to us. */
+  from: string
+  receivedAt: number
+  createdAt?: number
+  result: ValidationOutcome['result']
+  code?: string
+  bytes: number
+}
+
+export interface UnknownParentRequest {
+  peerId: PeerId
+  from: string
+  id?: string
+}
+
+export interface GossipEvents {
+  gossip: CustomEvent<GossipReceipt>
+  'unknown-parent': CustomEvent<UnknownParentRequest>
+}
+
+const RESULT: Record<ValidationOutcome['result'], TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject
+}
+
+const encoder = new TextEncoder()
+
+export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable {
+  readonly txTopic: string
+  readonly blockTopic: string
+  private readonly log: Logger
+  private readonly now: () => number
+  private readonly rejectPenalty: number
+  private readonly validators: Map<string, TopicValidatorFn>
+  private subscribed = false
+
+  constructor (private readonly components: GossipComponents, private readonly init: GossipInit) {
+    super()
+    if (typeof init.validateTx !== 'function') throw new TypeError('validateTx must be a function')
+    if (typeof init.validateBlock !== 'function') throw new TypeError('validateBlock must be a function')
+    this.txTopic = txTopic(init.network)
+    this.blockTopic = blockTopic(init.network)
+    this.log = components.logger.forComponent('gossipchain:p2p:gossip')
+    this.now = init.now ?? Date.now
+    this.rejectPenalty = init.rejectPenalty ?? PENALTY_INVALID_GOSSIP
+    this.validators = new Map([
+      [this.txTopic, this.validator('tx', this.txTopic, init.validateTx)],
+      [this.blockTopic, this.validator('block', this.blockTopic, init.validateBlock)]
+    ])
+  }
+
+  readonly [Symbol.toStringTag] = 'gossipchain/gossip'
+
+  start (): void {
+    for (const [topic, fn] of this.validators) this.components.pubsub.topicValidators.set(topic, fn)
+  }
+
+  /** Gossipsub refuses subscriptions until it has started, which happens alongside us. */
+  afterStart (): void {
+    for (const topic of this.validators.keys()) this.components.pubsub.subscribe(topic)
+    this.subscribed = true
+  }
+
+  beforeStop (): void {
+    if (!this.subscribed) return
+    this.subscribed = false
+    for (const topic of this.validators.keys()) {
+      try {
+        this.components.pubsub.unsubscribe(topic)
+      } catch {
+        // Already stopped.
+      }
+    }
+  }
+
+  stop (): void {
+    for (const [topic, fn] of this.validators) {
+      if (this.components.pubsub.topicValidators.get(topic) === fn) this.components.pubsub.topicValidators.delete(topic)
+    }
+  }
+
+  /** Publishes a tx (its JSON, or bytes already serialized). Resolves with how many peers got it. */
+  async publishTx (tx: Tx | Uint8Array): Promise<{ recipients: number }> {
+    return await this.publish(this.txTopic, tx)
+  }
+
+  async publishBlock (block: Block | Uint8Array): Promise<{ recipients: number }> {
+    return await this.publish(this.blockTopic, block)
+  }
+
+  /** Our mesh peers per topic. */
+  meshPeers (): { tx: string[], block: string[] } {
+    return {
+      tx: this.components.pubsub.getMeshPeers(this.txTopic),
+      block: this.components.pubsub.getMeshPeers(this.blockTopic)
+    }
+  }
+
+  /** Peers that told us they subscribe to each topic. */
+  subscribers (): { tx: string[], block: string[] } {
+    return {
+      tx: this.components.pubsub.getSubscribers(this.txTopic).map(String),
+      block: this.components.pubsub.getSubscribers(this.blockTopic).map(String)
+    }
+  }
+
+  private async publish (topic: string, item: object | Uint8Array): Promise<{ recipients: number }> {
+    const data = item instanceof Uint8Array ? item : encoder.encode(JSON.stringify(item))
+    const result = await this.components.pubsub.publish(topic, data)
+    return { recipients: result.recipients.length }
+  }
+
+  private validator (kind: GossipKind, topic: string, validate: GossipValidator): TopicValidatorFn {
+    return async (peer: PeerId, msg: Message): Promise<TopicValidatorResult> => {
+      const receivedAt = this.now()
+      const from = peer.toString()
+      let outcome: ValidationOutcome
+      try {
+        outcome = await validate(msg.data, from)
+        if (RESULT[outcome?.result] == null) throw new TypeError(`validator returned ${JSON.stringify(outcome)}`)
+      } catch (err) {
+        // Our own failure says nothing about the sender: ignore, never reject.
+        this.log.error('%s validator failed - %e', kind, err)
+        outcome = { result: 'ignore', code: 'VALIDATOR_ERROR' }
+      }
+
+      if (outcome.result === 'reject') {
+        this.components.reputation.penalise(peer, this.rejectPenalty, `invalid ${kind}${outcome.code != null ? ` ${outcome.code}` : ''}`)
+      }
+      const msgId = createHash('sha256').update(msg.data).digest('hex')
+      this.safeDispatchEvent('gossip', {
+        detail: {
+          topic,
+          kind,
+          id: outcome.id ?? msgId,
+          msgId,
+          from,
+          receivedAt,
+          createdAt: outcome.createdAt,
+          result: outcome.result,
+          code: outcome.code,
+          bytes: msg.data.byteLength
+        }
+      })
+      if (outcome.unknownParent === true) {
+        this.safeDispatchEvent('unknown-parent', { detail: { peerId: peer, from, id: outcome.id } })
+      }
+      return RESULT[outcome.result]
+    }
+  }
+}
+
+export function gossip (init: GossipInit): (components: GossipComponents) => Gossip {
+  return (components) => new Gossip(components, init)
+}

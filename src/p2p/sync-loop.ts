@@ -1,0 +1,350 @@
+// The sync client (DESIGN §5): on connect, on an unknown parent and every 30 s against one random
+// peer, ask the peer for its status; when it reports more work, find the fork point with our
+// locator and download blocks in batches until we hold as much work as it claimed. A peer that
+// serves invalid data or lies about its work is penalised and dropped.
+
+import { TypedEventEmitter } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import {
+  MAX_BATCHES_PER_SYNC, MAX_BLOCKS_PER_REQUEST, MAX_CONCURRENT_SYNCS, MAX_LOCATOR_HASHES, MAX_RESPONSE_BYTES,
+  PENALTY_BAD_SYNC, REQUEST_TIMEOUT_MS, SYNC_BASE_PATH, SYNC_INTERVAL_MS, syncProtocol, TAG_KEEP_ALIVE_SYNC
+} from './constants.js'
+import { fetchFromPeer, PeerRequestError, PeerRequestErrorCode } from './http-over-libp2p.js'
+import type { StreamDialer } from './http-over-libp2p.js'
+import type { PeerReputation } from './peer-reputation.js'
+import type { SyncSource, SyncStatus } from './sync-routes.js'
+import type { ComponentLogger, Connection, Libp2pEvents, Logger, PeerId, PeerStore, Startable, Stream, TypedEventTarget } from '@libp2p/interface'
+
+/** What the sync loop feeds; the chain service implements it. */
+export interface SyncTarget {
+  /** Cumulative work of our head. */
+  headWork(): bigint
+  hasBlock(hash: string): boolean
+  /** Validates and imports blocks in order; an error means the batch (from that block on) is invalid. */
+  importBlocks(blocks: unknown[], from: string): Promise<{ imported: number, error?: { code: string, message: string } }>
+}
+
+export type SyncReason = 'connect' | 'unknown-parent' | 'interval' | 'manual'
+
+export type SyncOutcome =
+  /** The peer has no more work than we do. */
+  | 'up-to-date'
+  /** We downloaded and imported up to the peer's claimed work. */
+  | 'synced'
+  /** Another network or genesis: disconnected and refused for a while. */
+  | 'wrong-network'
+  /** Timeout, unreachable, or the peer's chain moved under us: retried later, no penalty. */
+  | 'failed'
+  /** Invalid status, locate answer or blocks: penalised and disconnected. */
+  | 'invalid-data'
+  /** The peer ran out of blocks before delivering the work it claimed: penalised and disconnected. */
+  | 'lied'
+  /** The loop was stopped. */
+  | 'stopped'
+
+export interface SyncResult {
+  peer: string
+  reason: SyncReason
+  outcome: SyncOutcome
+  imported: number
+  batches: number
+  durationMs: number
+  error?: { code: string, message: string }
+}
+
+export interface SyncStartedEvent { peer: string, reason: SyncReason }
+export interface SyncBatchEvent { peer: string, received: number, imported: number, from: string }
+
+export interface SyncLoopEvents {
+  'sync:started': CustomEvent<SyncStartedEvent>
+  'sync:batch': CustomEvent<SyncBatchEvent>
+  'sync:finished': CustomEvent<SyncResult>
+}
+
+export interface SyncLoopInit {
+  network: string
+  /** Our own chain: status (network, genesis) and locator. */
+  source: SyncSource
+  target: SyncTarget
+  intervalMs?: number
+  requestTimeoutMs?: number
+  /** Blocks asked per request, 1..256. */
+  batchSize?: number
+  maxConcurrentSyncs?: number
+  maxResponseBytes?: number
+  /** Reputation points taken from a peer that serves invalid data or lies. */
+  penalty?: number
+  /** Sync with every newly connected peer. Default true. */
+  syncOnConnect?: boolean
+}
+
+export interface SyncLoopComponents {
+  connectionManager: {
+    openStream(peer: PeerId, protocol: string, options?: { signal?: AbortSignal }): Promise<Stream>
+    getConnections(peerId?: PeerId): Connection[]
+    closeConnections(peer: PeerId): Promise<void>
+  }
+  events: TypedEventTarget<Libp2pEvents>
+  peerStore: PeerStore
+  reputation: PeerReputation
+  logger: ComponentLogger
+}
+
+/** A sync ended because of something the peer did wrong. */
+class PeerFault extends Error {
+  constructor (readonly code: string, message: string, readonly outcome: 'invalid-data' | 'lied' = 'invalid-data') {
+    super(message)
+  }
+}
+
+const HASH = /^[0-9a-f]{64}$/
+const SMALL_RESPONSE_BYTES = 64 * 1024
+
+export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Startable {
+  private readonly log: Logger
+  private readonly protocol: string
+  private readonly intervalMs: number
+  private readonly requestTimeoutMs: number
+  private readonly batchSize: number
+  private readonly maxConcurrentSyncs: number
+  private readonly maxResponseBytes: number
+  private readonly penalty: number
+  private readonly dialer: StreamDialer
+  private readonly active = new Map<string, Promise<SyncResult>>()
+  private controller?: AbortController
+  private timer?: ReturnType<typeof setInterval>
+
+  constructor (private readonly components: SyncLoopComponents, private readonly init: SyncLoopInit) {
+    super()
+    if (init.source == null || init.target == null) throw new TypeError('source and target are required')
+    this.protocol = syncProtocol(init.network)
+    this.intervalMs = init.intervalMs ?? SYNC_INTERVAL_MS
+    this.requestTimeoutMs = init.requestTimeoutMs ?? REQUEST_TIMEOUT_MS
+    this.batchSize = init.batchSize ?? MAX_BLOCKS_PER_REQUEST
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > MAX_BLOCKS_PER_REQUEST) {
+      throw new RangeError(`batchSize must be an integer from 1 to ${MAX_BLOCKS_PER_REQUEST}`)
+    }
+    this.maxConcurrentSyncs = init.maxConcurrentSyncs ?? MAX_CONCURRENT_SYNCS
+    this.maxResponseBytes = init.maxResponseBytes ?? MAX_RESPONSE_BYTES
+    this.penalty = init.penalty ?? PENALTY_BAD_SYNC
+    this.log = components.logger.forComponent('gossipchain:p2p:sync')
+    this.dialer = {
+      dialProtocol: async (peer, protocols, options) =>
+        await components.connectionManager.openStream(peer, Array.isArray(protocols) ? protocols[0] : protocols, options)
+    }
+    this.onConnect = this.onConnect.bind(this)
+  }
+
+  readonly [Symbol.toStringTag] = 'gossipchain/sync-loop'
+
+  start (): void {
+    this.controller = new AbortController()
+    if (this.init.syncOnConnect !== false) this.components.events.addEventListener('peer:connect', this.onConnect)
+    this.timer = setInterval(() => { this.syncRandomPeer() }, this.intervalMs)
+    this.timer.unref?.()
+  }
+
+  async stop (): Promise<void> {
+    this.controller?.abort(new Error('sync loop stopped'))
+    this.controller = undefined
+    clearInterval(this.timer)
+    this.components.events.removeEventListener('peer:connect', this.onConnect)
+    await Promise.allSettled([...this.active.values()])
+  }
+
+  /** Peers being synced with now. */
+  syncing (): string[] {
+    return [...this.active.keys()]
+  }
+
+  /**
+   * Syncs with `peer` unless a sync with it is already running (that one's result is returned) or
+   * too many syncs run (resolves undefined; the periodic sync will come back to it).
+   */
+  async requestSync (peer: PeerId | string, reason: SyncReason = 'manual'): Promise<SyncResult | undefined> {
+    const controller = this.controller
+    if (controller == null) return undefined
+    const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
+    const key = peerId.toString()
+    const running = this.active.get(key)
+    if (running != null) return await running
+    if (this.active.size >= this.maxConcurrentSyncs) {
+      this.log('sync with %s skipped: %d syncs running', key, this.active.size)
+      return undefined
+    }
+    const promise = this.run(peerId, reason, controller.signal).finally(() => { this.active.delete(key) })
+    this.active.set(key, promise)
+    return await promise
+  }
+
+  private onConnect (evt: CustomEvent<PeerId>): void {
+    void this.requestSync(evt.detail, 'connect')
+  }
+
+  private syncRandomPeer (): void {
+    const peers = new Map<string, PeerId>()
+    for (const conn of this.components.connectionManager.getConnections()) {
+      if (!this.active.has(conn.remotePeer.toString())) peers.set(conn.remotePeer.toString(), conn.remotePeer)
+    }
+    const candidates = [...peers.values()]
+    if (candidates.length === 0) return
+    void this.requestSync(candidates[Math.floor(Math.random() * candidates.length)], 'interval')
+  }
+
+  private async run (peerId: PeerId, reason: SyncReason, signal: AbortSignal): Promise<SyncResult> {
+    const peer = peerId.toString()
+    const started = Date.now()
+    const progress = { imported: 0, batches: 0 }
+    this.safeDispatchEvent('sync:started', { detail: { peer, reason } })
+    let result: SyncResult
+    const finish = (outcome: SyncOutcome, error?: { code: string, message: string }): SyncResult =>
+      ({ peer, reason, outcome, ...progress, durationMs: Date.now() - started, ...(error != null ? { error } : {}) })
+    try {
+      result = finish(await this.sync(peerId, signal, progress))
+    } catch (err) {
+      if (signal.aborted) {
+        result = finish('stopped')
+      } else if (err instanceof PeerFault) {
+        this.log('peer %s faulted in sync: %s %s', peer, err.code, err.message)
+        this.components.reputation.penalise(peerId, this.penalty, `sync ${err.code}`)
+        await this.components.connectionManager.closeConnections(peerId).catch(() => {})
+        result = finish(err.outcome, { code: err.code, message: err.message })
+      } else if (err instanceof PeerRequestError) {
+        result = finish('failed', { code: err.code, message: err.message })
+      } else {
+        this.log.error('sync with %s failed - %e', peer, err)
+        result = finish('failed', { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) })
+      }
+    }
+    this.safeDispatchEvent('sync:finished', { detail: result })
+    return result
+  }
+
+  private async get (peerId: PeerId, path: string, maxBytes: number, signal: AbortSignal): Promise<unknown> {
+    return await fetchFromPeer(this.dialer, peerId, `${SYNC_BASE_PATH}${path}`, {
+      protocol: this.protocol,
+      timeoutMs: this.requestTimeoutMs,
+      maxBytes,
+      signal
+    })
+  }
+
+  private async sync (peerId: PeerId, signal: AbortSignal, progress: { imported: number, batches: number }): Promise<SyncOutcome> {
+    const peer = peerId.toString()
+    const { source, target } = this.init
+
+    const status = parseStatus(await this.get(peerId, '/status', SMALL_RESPONSE_BYTES, signal))
+    const ours = source.status()
+    if (status.network !== ours.network || status.genesis !== ours.genesis) {
+      this.components.reputation.ban(peerId, `other network ${status.network} / genesis ${status.genesis}`)
+      return 'wrong-network'
+    }
+    await this.components.peerStore.merge(peerId, { tags: { [TAG_KEEP_ALIVE_SYNC]: { value: 50 } } }).catch(() => {})
+
+    const claimed = BigInt(status.head.work)
+    if (claimed <= target.headWork() || target.hasBlock(status.head.hash)) return 'up-to-date'
+
+    const locator = trimLocator(await source.locator())
+    let fork: { hash: string, index: number }
+    try {
+      fork = parseLocated(await this.get(peerId, `/locate/${locator.join(',')}`, SMALL_RESPONSE_BYTES, signal))
+    } catch (err) {
+      // Our locator ends with the genesis we share: a peer of our network always finds a block.
+      if (err instanceof PeerRequestError && err.meta.remoteCode === 'NO_COMMON_BLOCK') {
+        throw new PeerFault('NO_COMMON_BLOCK', 'peer found none of our locator, genesis included')
+      }
+      throw err
+    }
+    if (!locator.includes(fork.hash)) throw new PeerFault('BAD_LOCATE', `peer located ${fork.hash}, which is not in our locator`)
+
+    let from = fork.hash
+    let fromIndex = fork.index
+    while (target.headWork() < claimed) {
+      if (progress.batches >= MAX_BATCHES_PER_SYNC) throw new PeerFault('TOO_MANY_BATCHES', 'peer kept serving blocks without reaching its claimed work', 'lied')
+      let blocks: unknown
+      try {
+        blocks = await this.get(peerId, `/blocks/after/${from}/${this.batchSize}`, this.maxResponseBytes, signal)
+      } catch (err) {
+        // The peer switched branch after telling us its head: not a fault, sync again later.
+        if (err instanceof PeerRequestError && err.meta.remoteCode === 'UNKNOWN_BLOCK') return 'failed'
+        throw err
+      }
+      const batch = checkBatch(blocks, from, fromIndex, this.batchSize)
+      progress.batches++
+      if (batch.length === 0) break
+      const result = await target.importBlocks(batch, peer)
+      progress.imported += result.imported
+      this.safeDispatchEvent('sync:batch', { detail: { peer, received: batch.length, imported: result.imported, from } })
+      if (result.error != null) throw new PeerFault(result.error.code, `peer served an invalid block: ${result.error.message}`)
+      const last = batch[batch.length - 1]
+      from = last.hash
+      fromIndex = last.index
+      if (fromIndex > status.head.index && target.headWork() < claimed) {
+        throw new PeerFault('WORK_NOT_DELIVERED', `peer served past its head #${status.head.index} without the work it claimed`, 'lied')
+      }
+    }
+    if (target.headWork() < claimed) {
+      throw new PeerFault('WORK_NOT_DELIVERED', `peer claimed work ${claimed} but its blocks took us only to ${target.headWork()}`, 'lied')
+    }
+    return 'synced'
+  }
+}
+
+export function syncLoop (init: SyncLoopInit): (components: SyncLoopComponents) => SyncLoop {
+  return (components) => new SyncLoop(components, init)
+}
+
+function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function parseStatus (body: unknown): SyncStatus {
+  if (!isObject(body) || !isObject(body.head)) throw new PeerFault('BAD_STATUS_BODY', 'status is not {network, genesis, head}')
+  const { network, genesis, head } = body as { network: unknown, genesis: unknown, head: Record<string, unknown> }
+  if (typeof network !== 'string' || typeof genesis !== 'string' ||
+    typeof head.hash !== 'string' || !HASH.test(head.hash) ||
+    typeof head.index !== 'number' || !Number.isSafeInteger(head.index) || head.index < 0 ||
+    typeof head.work !== 'string' || !/^[0-9]{1,80}$/.test(head.work)) {
+    throw new PeerFault('BAD_STATUS_BODY', 'status fields have the wrong type or shape')
+  }
+  return { network, genesis, head: { hash: head.hash, index: head.index, work: head.work } }
+}
+
+function parseLocated (body: unknown): { hash: string, index: number } {
+  if (!isObject(body) || typeof body.hash !== 'string' || !HASH.test(body.hash) ||
+    typeof body.index !== 'number' || !Number.isSafeInteger(body.index) || body.index < 0) {
+    throw new PeerFault('BAD_LOCATE', 'locate answer is not {hash, index}')
+  }
+  return { hash: body.hash, index: body.index }
+}
+
+/** Keep the densest part near the tip and always the genesis (the last entry). */
+function trimLocator (locator: string[]): string[] {
+  if (locator.length === 0) throw new Error('our locator is empty: the chain has no genesis')
+  if (locator.length <= MAX_LOCATOR_HASHES) return locator
+  return [...locator.slice(0, MAX_LOCATOR_HASHES - 1), locator[locator.length - 1]]
+}
+
+interface LinkedBlock { hash: string, previous_hash: string, index: number }
+
+/**
+ * Only the linkage is checked here (each block extends the previous one, starting at `from`); the
+ * chain validates everything else. Catching a broken batch here names the peer's fault precisely.
+ */
+function checkBatch (body: unknown, from: string, fromIndex: number, max: number): LinkedBlock[] {
+  if (!Array.isArray(body)) throw new PeerFault('BAD_BATCH', 'blocks answer is not an array')
+  if (body.length > max) throw new PeerFault('BAD_BATCH', `peer sent ${body.length} blocks, asked for ${max}`)
+  let previous = from
+  let index = fromIndex
+  for (const [i, block] of body.entries()) {
+    if (!isObject(block) || typeof block.hash !== 'string' || typeof block.previous_hash !== 'string' || typeof block.index !== 'number') {
+      throw new PeerFault('BAD_BATCH', `block ${i} of the batch is not a block`)
+    }
+    if (block.previous_hash !== previous || block.index !== index + 1) {
+      throw new PeerFault('BAD_BATCH', `block ${i} of the batch does not extend ${previous}`)
+    }
+    previous = block.hash
+    index = block.index
+  }
+  return body as LinkedBlock[]
+}

@@ -1,0 +1,22 @@
+// libp2p 3 calls Promise.withResolvers (ES2024), which Node 20 lacks. Every entry point (the CLI,
+// mocha via .mocharc node-option, worker threads) imports this module before anything else.
+declare global {
+  interface PromiseConstructor {
+    withResolvers<T>(): { promise: Promise<T>, resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void }
+  }
+}
+
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value: function withResolvers<T> () {
+      let resolve!: (value: T | PromiseLike<T>) => void
+      let reject!: (reason?: unknown) => void
+      const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+      return { promise, resolve, reject }
+    }
+  })
+}
+
+export {}

@@ -1,0 +1,34 @@
+// Coded errors of the wallet file (DESIGN §8). Runs in the browser too: no node: imports here.
+
+export enum WalletErrorCode {
+  /**
+   * Wrong password, or the file was edited (any field), or its seed does not give its publicKey.
+   * One code and one message for all of them on purpose: the file must not tell an attacker which.
+   */
+  LOCKED = 'WALLET_LOCKED',
+  /** Not a wallet file: bad JSON, missing / unknown / mistyped field, unsupported format. meta.field */
+  MALFORMED = 'WALLET_MALFORMED',
+  /** PBKDF2 iterations below the OWASP floor (600,000). meta.iterations, meta.minimum */
+  WEAK_KDF = 'WALLET_WEAK_KDF',
+  /** A caller passed a bad argument to createWallet (name, password, seed, salt, iv). meta.parameter */
+  BAD_ARGUMENT = 'WALLET_BAD_ARGUMENT',
+  /** WebCrypto is missing (in a browser: a page not served over https or from localhost). */
+  NO_WEBCRYPTO = 'WALLET_NO_WEBCRYPTO',
+  /** The target path exists already; wallets are never overwritten. meta.path */
+  EXISTS = 'WALLET_EXISTS',
+  /** No file at the path. meta.path */
+  NOT_FOUND = 'WALLET_NOT_FOUND',
+  /** Any other file-system failure. meta.path, meta.errno */
+  IO = 'WALLET_IO'
+}
+
+export type WalletErrorMeta = Record<string, string | number | boolean | undefined>
+
+export class WalletError extends Error {
+  override readonly name = 'WalletError'
+  constructor (readonly code: WalletErrorCode, message: string, readonly meta: WalletErrorMeta = {}) {
+    super(message)
+  }
+}
+
+export const WALLET_LOCKED_MESSAGE = 'wrong password or the wallet file was modified'

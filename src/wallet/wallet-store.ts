@@ -1,0 +1,132 @@
+// Wallet files on disk (Node only; the web page downloads the file instead). DESIGN §8: written
+// atomically with mode 0600, never overwritten.
+
+import { randomBytes } from 'node:crypto'
+import { constants as fsConstants } from 'node:fs'
+import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { WalletError, WalletErrorCode } from './errors.js'
+import { parseWalletFile, type WalletFile } from './wallet-file.js'
+
+/** A wallet file is ~500 bytes; anything much larger is not one, so do not read it all. */
+const MAX_WALLET_FILE_BYTES = 64 * 1024
+/** link(2) errors that mean "this file system has no hard links", not "you may not". */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
+
+/**
+ * Writes `file` to `path` so that a crash leaves either no file or the whole file, and never
+ * replaces an existing one: the JSON goes to a 0600 temp file in the same directory, is fsynced,
+ * then hard-linked to `path` (link(2) fails with EEXIST instead of clobbering, which rename(2) would
+ * not), and the directory is fsynced so the new name survives power loss.
+ */
+export async function writeWalletFile (path: string, file: WalletFile): Promise<void> {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new WalletError(WalletErrorCode.BAD_ARGUMENT, 'wallet path must be a non-empty string', { parameter: 'path' })
+  }
+  const wallet = parseWalletFile(file)
+  if (await exists(path)) throw walletExists(path)
+
+  const directory = dirname(path)
+  const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    const handle = await open(temporary, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600)
+    try {
+      // The mode given to open() is filtered by the umask; set it exactly.
+      await handle.chmod(0o600)
+      await handle.writeFile(JSON.stringify(wallet, null, 2) + '\n', 'utf8')
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    try {
+      await link(temporary, path)
+    } catch (error) {
+      const code = errnoOf(error)
+      if (code === 'EEXIST') throw walletExists(path)
+      if (code === undefined || !NO_HARD_LINKS.has(code)) throw error
+      // A file system without hard links: rename after the existence check (a narrow race, but
+      // still never a half-written wallet).
+      if (await exists(path)) throw walletExists(path)
+      await rename(temporary, path)
+    }
+  } catch (error) {
+    if (error instanceof WalletError) throw error
+    throw ioError(`cannot write wallet file ${path}`, path, error)
+  } finally {
+    await unlink(temporary).catch(() => {})
+  }
+  await syncDirectory(directory)
+}
+
+/** Reads and shape-checks a wallet file (the password is not needed). */
+export async function readWalletFile (path: string): Promise<WalletFile> {
+  let text: string
+  try {
+    const info = await stat(path)
+    if (info.isDirectory()) throw ioError(`cannot read wallet file ${path}: it is a directory`, path, undefined)
+    if (info.size > MAX_WALLET_FILE_BYTES) {
+      throw new WalletError(WalletErrorCode.MALFORMED, `not a wallet file: ${path} is larger than ${MAX_WALLET_FILE_BYTES} bytes`, { path })
+    }
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if (error instanceof WalletError) throw error
+    if (errnoOf(error) === 'ENOENT') {
+      throw new WalletError(WalletErrorCode.NOT_FOUND, `wallet file not found: ${path}`, { path })
+    }
+    throw ioError(`cannot read wallet file ${path}`, path, error)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new WalletError(WalletErrorCode.MALFORMED, `not a wallet file: ${path} is not valid JSON`, { path })
+  }
+  try {
+    return parseWalletFile(json)
+  } catch (error) {
+    // Say which file: the CLI prints this message as is.
+    if (error instanceof WalletError) throw new WalletError(error.code, `${path}: ${error.message}`, { ...error.meta, path })
+    throw error
+  }
+}
+
+async function exists (path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return false
+    throw ioError(`cannot write wallet file ${path}`, path, error)
+  }
+}
+
+async function syncDirectory (directory: string): Promise<void> {
+  let handle
+  try {
+    handle = await open(directory, fsConstants.O_RDONLY)
+    await handle.sync()
+  } catch (error) {
+    // Some platforms (Windows) and file systems cannot fsync a directory; the file itself is synced.
+    const code = errnoOf(error)
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'ENOTSUP') {
+      throw ioError(`cannot sync directory ${directory}`, directory, error)
+    }
+  } finally {
+    await handle?.close()
+  }
+}
+
+function walletExists (path: string): WalletError {
+  return new WalletError(WalletErrorCode.EXISTS, `refusing to overwrite ${path}: the file exists`, { path })
+}
+
+function ioError (message: string, path: string, cause: unknown): WalletError {
+  const errno = errnoOf(cause)
+  const reason = cause instanceof Error ? `: ${errno ?? cause.message}` : ''
+  return new WalletError(WalletErrorCode.IO, `${message}${reason}`, { path, errno })
+}
+
+function errnoOf (error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}

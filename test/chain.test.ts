@@ -1,0 +1,183 @@
+import { expect } from 'chai'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Chain } from '../src/chain/chain.js'
+import { BlockErrorCode, TxErrorCode } from '../src/core/errors.js'
+import { createNodeVerifier } from '../src/core/verifier.js'
+import { genesisBlock, networkId } from '../src/core/block.js'
+import type { Block } from '../src/core/types.js'
+import { BlockStore } from '../src/store/block-store.js'
+import { makeTx, mineOn, TEST_NETWORK } from './helpers/fixtures.js'
+
+const NET = networkId(TEST_NETWORK)
+const GENESIS = genesisBlock(TEST_NETWORK)
+const NOW = (TEST_NETWORK.genesisTimestamp + 10_000) * 1000
+
+describe('Chain service', function () {
+  let dir: string
+  let store: BlockStore
+  let chain: Chain
+
+  async function openChain (opts: { maxCount?: number } = {}): Promise<Chain> {
+    store = await BlockStore.open({ path: join(dir, 'db') })
+    chain = await Chain.open({
+      store, network: TEST_NETWORK, verifier: createNodeVerifier(), now: () => NOW,
+      mempool: { maxCount: opts.maxCount ?? 100, maxBytes: 1 << 20 }, legacyTransactions: true
+    })
+    return chain
+  }
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gossipchain-chain-'))
+    await openChain()
+  })
+
+  afterEach(async () => {
+    await store.close().catch(() => undefined)
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('starts at genesis and extends the head', async () => {
+    expect(chain.head.hash).to.equal(GENESIS.hash)
+    const b1 = mineOn(GENESIS, [makeTx(NET, 'a')], TEST_NETWORK.bits)
+    const result = await chain.submitBlock(b1)
+    expect(result.status).to.equal('head')
+    expect(chain.head.hash).to.equal(b1.hash)
+    expect(chain.head.work).to.equal(256n)
+  })
+
+  it('BLOCK_ALREADY_KNOWN: a block seen twice', async () => {
+    const b1 = mineOn(GENESIS, [], TEST_NETWORK.bits)
+    await chain.submitBlock(b1)
+    await expectCode(chain.submitBlock(b1), BlockErrorCode.ALREADY_KNOWN)
+  })
+
+  it('BLOCK_UNKNOWN_PARENT: a block whose parent we lack', async () => {
+    const b1 = mineOn(GENESIS, [], TEST_NETWORK.bits)
+    const b2 = mineOn(b1, [], TEST_NETWORK.bits)
+    await expectCode(chain.submitBlock(b2), BlockErrorCode.UNKNOWN_PARENT)
+  })
+
+  it('TX_DUPLICATE and TX_ALREADY_IN_CHAIN: stateful tx rules', async () => {
+    const tx = makeTx(NET, 'x')
+    await chain.submitTx(tx)
+    await expectCode(chain.submitTx(tx), TxErrorCode.DUPLICATE)
+    await chain.submitBlock(mineOn(GENESIS, [tx], TEST_NETWORK.bits))
+    expect(chain.pending()).to.have.length(0)
+    await expectCode(chain.submitTx(tx), TxErrorCode.ALREADY_IN_CHAIN)
+  })
+
+  it('TX_MEMPOOL_FULL: refuses, never drops', async () => {
+    await store.close()
+    await rm(dir, { recursive: true, force: true })
+    await openChain({ maxCount: 2 })
+    await chain.submitTx(makeTx(NET, '1'))
+    await chain.submitTx(makeTx(NET, '2'))
+    await expectCode(chain.submitTx(makeTx(NET, '3')), TxErrorCode.MEMPOOL_FULL)
+    expect(chain.pending().map(t => t.data)).to.deep.equal(['1', '2'])
+  })
+
+  it('BLOCK_TX_IN_ANCESTRY: a side branch may not repeat a tx of its own branch, but may hold one of the other branch', async () => {
+    const tx = makeTx(NET, 'once')
+    const a1 = mineOn(GENESIS, [tx], TEST_NETWORK.bits)
+    await chain.submitBlock(a1)
+    // A competing branch from genesis may hold the same tx: it is not in ITS ancestry.
+    const b1 = mineOn(GENESIS, [tx], TEST_NETWORK.bits, GENESIS.timestamp + 2)
+    expect((await chain.submitBlock(b1)).status).to.equal('side')
+    const b2 = mineOn(b1, [tx], TEST_NETWORK.bits)
+    await expectCode(chain.submitBlock(b2), BlockErrorCode.TX_IN_ANCESTRY)
+  })
+
+  it('reorgs to the heavier branch and returns the losing txs to the mempool (nothing lost)', async () => {
+    const shared = makeTx(NET, 'in both')
+    const onlyA = makeTx(NET, 'only in A')
+    const a1 = mineOn(GENESIS, [shared, onlyA], TEST_NETWORK.bits)
+    await chain.submitBlock(a1)
+    const pendingLater = makeTx(NET, 'pending while reorging')
+    await chain.submitTx(pendingLater)
+
+    const onlyB = makeTx(NET, 'only in B')
+    const b1 = mineOn(GENESIS, [shared], TEST_NETWORK.bits, GENESIS.timestamp + 2)
+    const b2 = mineOn(b1, [onlyB], TEST_NETWORK.bits)
+    const reorgs: unknown[] = []
+    chain.on('reorg', e => reorgs.push(e))
+    expect((await chain.submitBlock(b1)).status).to.equal('side')
+    expect((await chain.submitBlock(b2)).status).to.equal('head')
+
+    expect(chain.head.hash).to.equal(b2.hash)
+    expect(reorgs).to.have.length(1)
+    const pendingIds = chain.pending().map(t => t.id)
+    expect(pendingIds).to.include(onlyA.id)
+    expect(pendingIds).to.include(pendingLater.id)
+    expect(pendingIds).to.not.include(shared.id)
+    expect((await chain.lookupTx(shared.id))?.status).to.equal('confirmed')
+    expect((await chain.lookupTx(onlyA.id))?.status).to.equal('pending')
+    expect((await chain.mainChain()).map(b => b.hash)).to.deep.equal([GENESIS.hash, b1.hash, b2.hash])
+  })
+
+  it('keeps the first-seen branch on equal work', async () => {
+    const a1 = mineOn(GENESIS, [], TEST_NETWORK.bits)
+    const b1 = mineOn(GENESIS, [], TEST_NETWORK.bits, GENESIS.timestamp + 2)
+    await chain.submitBlock(a1)
+    expect((await chain.submitBlock(b1)).status).to.equal('side')
+    expect(chain.head.hash).to.equal(a1.hash)
+  })
+
+  it('restarts from disk with its blocks, head, side branches and journaled pending txs', async () => {
+    const a1 = mineOn(GENESIS, [makeTx(NET, 'confirmed')], TEST_NETWORK.bits)
+    const a2 = mineOn(a1, [], TEST_NETWORK.bits)
+    const side = mineOn(GENESIS, [], TEST_NETWORK.bits, GENESIS.timestamp + 3)
+    await chain.submitBlock(a1)
+    await chain.submitBlock(a2)
+    await chain.submitBlock(side)
+    const pending = await chain.submitTx(makeTx(NET, 'still pending'))
+    await store.close()
+
+    await openChain()
+    expect(chain.head.hash).to.equal(a2.hash)
+    expect(chain.hasBlock(side.hash)).to.equal(true)
+    expect(chain.pending().map(t => t.id)).to.deep.equal([pending.id])
+    const blocks = await chain.mainChain()
+    expect(blocks.map((b: Block) => b.hash)).to.deep.equal([GENESIS.hash, a1.hash, a2.hash])
+  })
+
+  it('serves sync: locator, locate and blocksAfter', async () => {
+    let parent: Block = GENESIS
+    const blocks: Block[] = []
+    for (let i = 0; i < 30; i++) {
+      parent = mineOn(parent, [], TEST_NETWORK.bits)
+      blocks.push(parent)
+      await chain.submitBlock(parent)
+    }
+    const locator = await chain.locator()
+    expect(locator[0]).to.equal(chain.head.hash)
+    expect(locator[locator.length - 1]).to.equal(GENESIS.hash)
+    expect(locator.length).to.be.lessThan(20)
+    expect(await chain.locate(['f'.repeat(64), blocks[9].hash, blocks[3].hash])).to.deep.equal({ hash: blocks[9].hash, index: 10 })
+    const after = await chain.blocksAfter(blocks[9].hash, 5)
+    expect(after?.map(b => b.index)).to.deep.equal([11, 12, 13, 14, 15])
+    expect(await chain.blocksAfter('f'.repeat(64), 5)).to.equal(undefined)
+  })
+
+  it('builds a mineable template in arrival order that leaves later txs pending', async () => {
+    const t1 = await chain.submitTx(makeTx(NET, 'first'))
+    const t2 = await chain.submitTx(makeTx(NET, 'second'))
+    const template = chain.blockTemplate()
+    expect(template.transactions.map(t => t.id)).to.deep.equal([t1.id, t2.id])
+    const late = await chain.submitTx(makeTx(NET, 'late'))
+    const block = mineOn(GENESIS, template.transactions, TEST_NETWORK.bits, template.timestamp)
+    await chain.submitBlock(block)
+    expect(chain.pending().map(t => t.id)).to.deep.equal([late.id])
+  })
+})
+
+async function expectCode (promise: Promise<unknown>, code: string): Promise<void> {
+  try {
+    await promise
+  } catch (err) {
+    expect((err as { code?: string }).code).to.equal(code)
+    return
+  }
+  expect.fail(`expected an error with code ${code}`)
+}

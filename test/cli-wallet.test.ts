@@ -1,0 +1,397 @@
+// The real `gossipchain` CLI in child processes: wallet new / show, tx sign, and its error paths.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect } from 'chai'
+import { DEFAULT_CONFIG } from '../src/config.js'
+import { networkId } from '../src/core/block.js'
+import { parseTx, txSigningPayload, verifyTx } from '../src/core/tx.js'
+import { createNodeVerifier } from '../src/core/verifier.js'
+import type { Ed25519Tx } from '../src/core/types.js'
+import { WALLET_LOCKED_MESSAGE } from '../src/wallet/errors.js'
+import { openWallet } from '../src/wallet/wallet-file.js'
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url))
+const PYTHON = '/usr/bin/python3'
+const children = new Set<ChildProcess>()
+
+interface CliResult { code: number | null, stdout: string, stderr: string }
+
+/** Environment without the caller's GOSSIPCHAIN_* settings, plus `extra`. */
+function cleanEnv (extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('GOSSIPCHAIN_') && value !== undefined) env[key] = value
+  }
+  return { ...env, ...extra }
+}
+
+async function runCli (args: string[], env: Record<string, string> = {}, entry: string[] = ['--import', 'tsx', 'src/cli.ts']): Promise<CliResult> {
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: repoRoot, env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] })
+  children.add(child)
+  child.stdin.end()
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const code = await new Promise<number | null>(resolve => child.once('close', resolve))
+  children.delete(child)
+  return { code, stdout, stderr }
+}
+
+/** DESIGN §1 error contract: non-zero exit, one `gossipchain: ...` line on stderr, no stack trace. */
+function expectOneLineError (result: CliResult, includes: string): void {
+  expect(result.code, `exit code; stderr: ${result.stderr}`).to.not.equal(0)
+  const lines = result.stderr.split('\n').filter(line => line.length > 0)
+  expect(lines, result.stderr).to.have.length(1)
+  expect(lines[0]).to.match(/^gossipchain: /)
+  expect(lines[0]).to.include(includes)
+  expect(result.stderr).to.not.match(/\n\s+at /)
+}
+
+/** JCS (RFC 8785) for a tx's types: strings, finite numbers, null, flat objects; independent of src. */
+function jcs (value: unknown): string {
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>
+    return `{${Object.keys(record).sort().map(key => `${JSON.stringify(key)}:${jcs(record[key])}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}
+
+/** The DESIGN §2 signing payload, built from the documentation rather than from src/core. */
+function documentedPayload (tx: Ed25519Tx, network: string): Buffer {
+  const { signature, id, ...unsigned } = tx
+  return Buffer.from(`gossipchain/tx/v1\n${network}\n${jcs(unsigned)}`, 'utf8')
+}
+
+function pythonHasCryptography (): boolean {
+  return existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import cryptography.hazmat.primitives.asymmetric.ed25519'], { stdio: 'ignore' }).status === 0
+}
+
+function opensslHasRawinEd25519 (): boolean {
+  const help = spawnSync('openssl', ['pkeyutl', '-help'], { encoding: 'utf8' })
+  return help.error === undefined && `${help.stdout}${help.stderr}`.includes('-rawin')
+}
+
+/** Independent Ed25519 verifiers available here: python3-cryptography and/or OpenSSL 3. */
+function independentVerifiers (directory: string): Array<{ name: string, verify: (publicKeyHex: string, message: Buffer, signatureHex: string) => boolean }> {
+  const verifiers = []
+  if (pythonHasCryptography()) {
+    verifiers.push({
+      name: 'python3-cryptography',
+      verify: (publicKeyHex: string, message: Buffer, signatureHex: string) => {
+        const messagePath = join(directory, 'py-message.bin')
+        writeFileSync(messagePath, message)
+        const script = [
+          'import sys',
+          'from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey',
+          'from cryptography.exceptions import InvalidSignature',
+          'key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(sys.argv[1]))',
+          'try:',
+          '    key.verify(bytes.fromhex(sys.argv[2]), open(sys.argv[3], "rb").read())',
+          'except InvalidSignature:',
+          '    sys.exit(3)'
+        ].join('\n')
+        const run = spawnSync(PYTHON, ['-c', script, publicKeyHex, signatureHex, messagePath], { encoding: 'utf8' })
+        if (run.status !== 0 && run.status !== 3) throw new Error(`python3 failed: ${run.stderr}`)
+        return run.status === 0
+      }
+    })
+  }
+  if (opensslHasRawinEd25519()) {
+    verifiers.push({
+      name: 'openssl pkeyutl -rawin',
+      verify: (publicKeyHex: string, message: Buffer, signatureHex: string) => {
+        const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(publicKeyHex, 'hex')])
+        const pem = `-----BEGIN PUBLIC KEY-----\n${spki.toString('base64')}\n-----END PUBLIC KEY-----\n`
+        writeFileSync(join(directory, 'ossl-key.pem'), pem)
+        writeFileSync(join(directory, 'ossl-message.bin'), message)
+        writeFileSync(join(directory, 'ossl-signature.bin'), Buffer.from(signatureHex, 'hex'))
+        const run = spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'ossl-key.pem', '-rawin',
+          '-in', 'ossl-message.bin', '-sigfile', 'ossl-signature.bin'], { cwd: directory, encoding: 'utf8' })
+        if (run.error !== undefined) throw run.error
+        return run.status === 0 && run.stdout.includes('Signature Verified Successfully')
+      }
+    })
+  }
+  return verifiers
+}
+
+describe('gossipchain CLI: wallet and tx', function () {
+  this.timeout(60_000)
+  const password = 'Grüße, supply chain!'
+  let directory: string
+  let walletPath: string
+  let publicKey: string
+
+  before(async function () {
+    directory = mkdtempSync(join(tmpdir(), 'gossipchain-cli-'))
+    walletPath = join(directory, 'farm_A.json')
+    const result = await runCli(['wallet', 'new', '--name', 'farm_A', '--out', walletPath], { GOSSIPCHAIN_PASSWORD: password })
+    expect(result.code, result.stderr).to.equal(0)
+    publicKey = /public key: ([0-9a-f]{64})/.exec(result.stdout)?.[1] ?? ''
+  })
+
+  after(function () {
+    for (const child of children) child.kill('SIGKILL')
+    rmSync(directory, { recursive: true, force: true })
+  })
+
+  describe('wallet new', function () {
+    it('writes a 0600 wallet that opens with the password and prints its public key', async function () {
+      expect(publicKey).to.match(/^[0-9a-f]{64}$/)
+      expect(statSync(walletPath).mode & 0o777).to.equal(0o600)
+      const file = JSON.parse(readFileSync(walletPath, 'utf8'))
+      expect(file.kdf.iterations).to.equal(600_000)
+      const opened = await openWallet(file, password)
+      expect(opened.publicKey).to.equal(publicKey)
+      expect(opened.name).to.equal('farm_A')
+    })
+
+    it('reads the password from the first line of --password-file (it wins over the environment)', async function () {
+      const passwordFile = join(directory, 'password.txt')
+      writeFileSync(passwordFile, 'from the file\nsecond line is ignored\n')
+      const out = join(directory, 'lot.json')
+      const result = await runCli(['wallet', 'new', '--name', 'lot-7', '--out', out, '--password-file', passwordFile, '--json'],
+        { GOSSIPCHAIN_PASSWORD: 'from the env' })
+      expect(result.code, result.stderr).to.equal(0)
+      expect(JSON.parse(result.stdout)).to.deep.include({ name: 'lot-7', file: out })
+      await openWallet(JSON.parse(readFileSync(out, 'utf8')), 'from the file')
+    })
+
+    it('WALLET_EXISTS: refuses to overwrite, leaving the file as it was', async function () {
+      const before = readFileSync(walletPath, 'utf8')
+      const result = await runCli(['wallet', 'new', '--name', 'farm_A', '--out', walletPath], { GOSSIPCHAIN_PASSWORD: password })
+      expectOneLineError(result, 'refusing to overwrite')
+      expect(readFileSync(walletPath, 'utf8')).to.equal(before)
+    })
+
+    it('WALLET_WEAK_KDF: --iterations below 600000', async function () {
+      expectOneLineError(await runCli(['wallet', 'new', '--name', 'x', '--out', join(directory, 'weak.json'), '--iterations', '1000'],
+        { GOSSIPCHAIN_PASSWORD: password }), 'at least 600000')
+      expect(existsSync(join(directory, 'weak.json'))).to.equal(false)
+    })
+
+    it('WALLET_BAD_ARGUMENT: a name outside [A-Za-z0-9_.-]', async function () {
+      expectOneLineError(await runCli(['wallet', 'new', '--name', 'farm A', '--out', join(directory, 'bad.json')],
+        { GOSSIPCHAIN_PASSWORD: password }), 'wallet name')
+    })
+
+    it('without --password-file, GOSSIPCHAIN_PASSWORD or a terminal it says how to give a password', async function () {
+      expectOneLineError(await runCli(['wallet', 'new', '--name', 'x', '--out', join(directory, 'nopw.json')]), 'GOSSIPCHAIN_PASSWORD')
+    })
+
+    it('on a terminal it asks twice without echo', async function () {
+      if (!existsSync(PYTHON)) this.skip() // the pty driver is a python3 script
+      const out = join(directory, 'tty.json')
+      const typed = 'typed-secret-123'
+      const result = runOnTerminal(['wallet', 'new', '--name', 'tty_A', '--out', out], [typed, typed])
+      expect(result.code, result.output).to.equal(0)
+      expect(result.output).to.include('Password: ')
+      expect(result.output).to.include('Repeat password: ')
+      expect(result.output).to.not.include(typed)
+      await openWallet(JSON.parse(readFileSync(out, 'utf8')), typed)
+
+      const mismatch = runOnTerminal(['wallet', 'new', '--name', 'tty_B', '--out', join(directory, 'tty2.json')], [typed, 'other'])
+      expect(mismatch.code).to.not.equal(0)
+      expect(mismatch.output).to.include('gossipchain: the two passwords differ')
+      expect(existsSync(join(directory, 'tty2.json'))).to.equal(false)
+    })
+  })
+
+  describe('wallet show', function () {
+    it('prints name, public key and KDF parameters without a password', async function () {
+      const result = await runCli(['wallet', 'show', walletPath])
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.stdout).to.include('name:       farm_A')
+      expect(result.stdout).to.include(`public key: ${publicKey}`)
+      expect(result.stdout).to.include('600000 iterations')
+      const json = JSON.parse((await runCli(['wallet', 'show', walletPath, '--json'])).stdout)
+      expect(json).to.deep.include({ name: 'farm_A', publicKey })
+      expect(json.kdf).to.deep.include({ name: 'PBKDF2', hash: 'SHA-256', iterations: 600_000 })
+    })
+
+    it('--unlock says the right password opens the wallet', async function () {
+      const result = await runCli(['wallet', 'show', walletPath, '--unlock'], { GOSSIPCHAIN_PASSWORD: password })
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.stdout).to.include('unlock:     ok')
+    })
+
+    it('WALLET_LOCKED: --unlock with a wrong password', async function () {
+      expectOneLineError(await runCli(['wallet', 'show', walletPath, '--unlock'], { GOSSIPCHAIN_PASSWORD: 'wrong' }), WALLET_LOCKED_MESSAGE)
+    })
+
+    it('WALLET_LOCKED: --unlock on a tampered file (name edited), the same line as a wrong password', async function () {
+      const tampered = join(directory, 'tampered.json')
+      writeFileSync(tampered, readFileSync(walletPath, 'utf8').replace('"farm_A"', '"farm_B"'))
+      const result = await runCli(['wallet', 'show', tampered, '--unlock'], { GOSSIPCHAIN_PASSWORD: password })
+      expectOneLineError(result, WALLET_LOCKED_MESSAGE)
+      expect(result.stderr).to.equal(`gossipchain: ${WALLET_LOCKED_MESSAGE}\n`)
+    })
+
+    it('WALLET_NOT_FOUND: a missing file', async function () {
+      expectOneLineError(await runCli(['wallet', 'show', join(directory, 'nope.json')]), 'wallet file not found')
+    })
+
+    it('WALLET_MALFORMED: a file that is not a wallet', async function () {
+      const notWallet = join(directory, 'tx.json')
+      writeFileSync(notWallet, '{"scheme":"ed25519"}')
+      expectOneLineError(await runCli(['wallet', 'show', notWallet]), 'not a wallet file')
+      writeFileSync(notWallet, 'not json')
+      expectOneLineError(await runCli(['wallet', 'show', notWallet]), 'not valid JSON')
+    })
+  })
+
+  describe('tx sign', function () {
+    const defaultNetwork = networkId(DEFAULT_CONFIG.network)
+
+    async function sign (args: string[], env: Record<string, string> = { GOSSIPCHAIN_PASSWORD: password }): Promise<Ed25519Tx> {
+      const result = await runCli(['tx', 'sign', '--wallet', walletPath, ...args], env)
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.stderr).to.equal('')
+      return JSON.parse(result.stdout) as Ed25519Tx
+    }
+
+    it('prints a tx that core verifyTx accepts on the default network', async function () {
+      const before = Date.now()
+      const tx = await sign(['--data', 'harvested 20 kg', '--item', 'lot-42'])
+      expect(tx).to.deep.include({ scheme: 'ed25519', senderPK: publicKey, receiverPK: null, item: 'lot-42', data: 'harvested 20 kg' })
+      expect(tx.nonce).to.match(/^[0-9a-f]{32}$/)
+      expect(tx.timestamp * 1000).to.be.within(before - 1000, Date.now() + 1000)
+      await verifyTx(parseTx(tx), { network: defaultNetwork, nowMs: Date.now(), verifier: createNodeVerifier() })
+    })
+
+    it('takes the network from --network, or from the network of --config', async function () {
+      const receiver = 'ab'.repeat(32)
+      const explicit = await sign(['--data', 'shipped', '--receiver', receiver, '--network', 'lab-0123abcd'])
+      expect(explicit.receiverPK).to.equal(receiver)
+      await verifyTx(parseTx(explicit), { network: 'lab-0123abcd', nowMs: Date.now(), verifier: createNodeVerifier() })
+
+      const configPath = join(directory, 'lab.json')
+      writeFileSync(configPath, JSON.stringify({ network: { name: 'lab', bits: 4 } }))
+      const fromConfig = await sign(['--data', 'x', '--config', configPath])
+      const labNetwork = networkId({ ...DEFAULT_CONFIG.network, name: 'lab', bits: 4 })
+      await verifyTx(parseTx(fromConfig), { network: labNetwork, nowMs: Date.now(), verifier: createNodeVerifier() })
+      let failed = false
+      await verifyTx(parseTx(fromConfig), { network: defaultNetwork, nowMs: Date.now(), verifier: createNodeVerifier() }).catch(() => { failed = true })
+      expect(failed, 'a tx signed for one network must not verify on another').to.equal(true)
+    })
+
+    it('the signature verifies with an independent Ed25519 library over the documented payload (DESIGN §2)', async function () {
+      const verifiers = independentVerifiers(directory)
+      if (verifiers.length === 0) {
+        console.warn('      skipped: neither /usr/bin/python3 with python3-cryptography nor openssl 3 (pkeyutl -rawin) is available')
+        this.skip()
+      }
+      const tx = await sign(['--data', 'Ünïcode "quoted" \\ ✓ 🍅\n2nd line', '--item', 'lot/42 ü', '--receiver', 'cd'.repeat(32)])
+      const payload = documentedPayload(tx, defaultNetwork)
+      expect(Buffer.from(txSigningPayload(tx, defaultNetwork)).equals(payload), 'core payload = documented payload').to.equal(true)
+      expect(createHash('sha256').update(payload).digest('hex')).to.equal(tx.id)
+      for (const verifier of verifiers) {
+        expect(verifier.verify(tx.senderPK, payload, tx.signature), verifier.name).to.equal(true)
+        const altered = Buffer.from(payload)
+        altered[altered.length - 2] ^= 1
+        expect(verifier.verify(tx.senderPK, altered, tx.signature), `${verifier.name} rejects an altered payload`).to.equal(false)
+      }
+    })
+
+    it('each run draws a fresh nonce, so the same record signed twice gives two ids', async function () {
+      const [one, two] = await Promise.all([sign(['--data', 'same']), sign(['--data', 'same'])])
+      expect(one.nonce).to.not.equal(two.nonce)
+      expect(one.id).to.not.equal(two.id)
+    })
+
+    it('WALLET_LOCKED: a wrong password', async function () {
+      expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath, '--data', 'x'], { GOSSIPCHAIN_PASSWORD: 'nope' }), WALLET_LOCKED_MESSAGE)
+    })
+
+    it('WALLET_NOT_FOUND: a missing wallet file', async function () {
+      expectOneLineError(await runCli(['tx', 'sign', '--wallet', join(directory, 'none.json'), '--data', 'x'], { GOSSIPCHAIN_PASSWORD: password }), 'not found')
+    })
+
+    it('TX_BAD_FORMAT: a bad --receiver or --item names the flag', async function () {
+      expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath, '--data', 'x', '--receiver', 'abc'], { GOSSIPCHAIN_PASSWORD: password }), '--receiver')
+      expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath, '--data', 'x', '--item', 'i'.repeat(129)], { GOSSIPCHAIN_PASSWORD: password }), '--item')
+    })
+
+    it('a --network that is not a network id', async function () {
+      expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath, '--data', 'x', '--network', 'gossipchain-dev'], { GOSSIPCHAIN_PASSWORD: password }), '--network')
+    })
+
+    it('CONFIG_INVALID: a bad --config file or a bad GOSSIPCHAIN_* value', async function () {
+      const bad = join(directory, 'bad-config.json')
+      writeFileSync(bad, JSON.stringify({ network: { bits: 'many' } }))
+      expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath, '--data', 'x', '--config', bad], { GOSSIPCHAIN_PASSWORD: password }), `network.bits in file ${bad}`)
+      expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath, '--data', 'x', '--config', join(directory, 'absent.json')], { GOSSIPCHAIN_PASSWORD: password }), 'cannot read config file')
+      expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath, '--data', 'x'], { GOSSIPCHAIN_PASSWORD: password, GOSSIPCHAIN_BITS: 'x' }), 'GOSSIPCHAIN_BITS')
+    })
+  })
+
+  describe('usage errors', function () {
+    it('a missing required option, an unknown option, an unknown command, a bad number', async function () {
+      expectOneLineError(await runCli(['wallet', 'new', '--out', join(directory, 'x.json')]), '--name')
+      expectOneLineError(await runCli(['wallet', 'show', walletPath, '--bogus']), '--bogus')
+      expectOneLineError(await runCli(['launch']), 'launch')
+      expectOneLineError(await runCli(['wallet', 'new', '--name', 'x', '--out', join(directory, 'x.json'), '--iterations', 'lots']), '--iterations')
+      expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath]), '--data')
+    })
+
+    it('bin/gossipchain.js runs the same program (dist/cli.js after a build, else src through tsx)', async function () {
+      const help = await runCli(['--help'], {}, ['bin/gossipchain.js'])
+      expect(help.code, help.stderr).to.equal(0)
+      expect(help.stdout).to.include('wallet')
+      expect(help.stdout).to.include('tx')
+      const show = await runCli(['wallet', 'show', walletPath], {}, ['bin/gossipchain.js'])
+      expect(show.code, show.stderr).to.equal(0)
+      expect(show.stdout).to.include(publicKey)
+      expectOneLineError(await runCli(['wallet', 'show', join(directory, 'nope.json')], {}, ['bin/gossipchain.js']), 'not found')
+    })
+  })
+})
+
+/**
+ * Runs the CLI on a pseudo-terminal (python3's pty module) and types `answers` at its password
+ * prompts. Returns everything the terminal showed and the exit code.
+ */
+function runOnTerminal (args: string[], answers: string[]): { code: number, output: string } {
+  const driver = `
+import json, os, pty, select, sys, time
+args = json.loads(sys.argv[1]); answers = json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.chdir(${JSON.stringify(repoRoot)})
+    os.execv(${JSON.stringify(process.execPath)}, [${JSON.stringify(process.execPath)}, '--import', 'tsx', 'src/cli.ts'] + args)
+output = b''
+deadline = time.time() + 30
+def read_some():
+    global output
+    ready, _, _ = select.select([fd], [], [], 0.5)
+    if not ready:
+        return True
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        return False
+    if not chunk:
+        return False
+    output += chunk
+    return True
+for answer in answers:
+    prompts_seen = output.count(b'assword: ')
+    while output.count(b'assword: ') == prompts_seen and time.time() < deadline:
+        if not read_some():
+            break
+    os.write(fd, answer.encode() + b'\\r')
+while time.time() < deadline and read_some():
+    pass
+_, status = os.waitpid(pid, 0)
+print(json.dumps({'code': os.waitstatus_to_exitcode(status), 'output': output.decode('utf-8', 'replace')}))
+`
+  const env = cleanEnv()
+  const run = spawnSync(PYTHON, ['-c', driver, JSON.stringify(args), JSON.stringify(answers)], { env, encoding: 'utf8', timeout: 60_000 })
+  if (run.status !== 0) throw new Error(`pty driver failed: ${run.stderr}`)
+  return JSON.parse(run.stdout) as { code: number, output: string }
+}
