@@ -133,6 +133,7 @@ export async function startNode (config: NodeConfig, opts: NodeOptions = {}): Pr
       host.addEventListener('peer:disconnect', (evt) => { trace.write({ type: 'peer:disconnect', peer: evt.detail.toString(), at: now() }) })
       chain.on('head', (h) => { trace.write({ type: 'head', hash: h.hash, index: h.index, work: h.work.toString(), at: now() }) })
       chain.on('reorg', (r) => { trace.write({ type: 'reorg', ...r, at: now() }) })
+      sync.addEventListener('sync:finished', (evt) => { trace.write({ type: 'sync', ...evt.detail, at: now() }) })
     }
 
     const publish = (what: string, send: () => Promise<unknown>): void => {

@@ -8,8 +8,8 @@ import {
   type Block, type HeaderInfo, type Tx
 } from '../src/core/index.js'
 import {
-  NOW_MS, TEST_GENESIS, TEST_NETWORK, TEST_NETWORK_ID, blockContext, caught, legacyBody, makeBlock, makeTx, mine,
-  rsaKeys, verifier
+  NOW_MS, TEST_GENESIS, TEST_NETWORK, TEST_NETWORK_ID, blockContext, caught, legacyBody, makeBlock, makeTx, rsaKeys,
+  verifier
 } from './core-fixtures.js'
 
 const txCtx = { network: TEST_NETWORK_ID, nowMs: NOW_MS, verifier }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { sign as rsaSign } from 'node:crypto'
 import {
   createBlockTemplate, createNodeVerifier, genesisBlock, mineBlock, networkId, sha256, signTx, toHex, utf8,
-  type Block, type BlockContext, type Ed25519Tx, type NetworkParams, type TxFields, type UnminedBlock
+  type Block, type BlockContext, type Ed25519Tx, type NetworkParams, type Tx, type TxFields, type UnminedBlock
 } from '../src/core/index.js'
 
 export const vectorsDir = new URL('./vectors/', import.meta.url)
@@ -40,7 +40,7 @@ export function mine (unmined: UnminedBlock): Block {
 }
 
 /** A valid block on top of genesis holding `txs`, mined at the test bits, with overrides applied before mining. */
-export function makeBlock (txs = [makeTx(1), makeTx(2), makeTx(3)], overrides: Partial<UnminedBlock> = {}): Block {
+export function makeBlock (txs: Tx[] = [makeTx(1), makeTx(2), makeTx(3)], overrides: Partial<UnminedBlock> = {}): Block {
   const template = createBlockTemplate(TEST_GENESIS, txs, TEST_NETWORK.genesisTimestamp + 600, TEST_NETWORK.bits)
   return mine({ ...template, ...overrides })
 }

@@ -8,7 +8,7 @@ import { BlockErrorCode, TxErrorCode } from '../src/core/errors.js'
 import { txLeafHash, verifyMerkleProof } from '../src/core/merkle.js'
 import type { Block } from '../src/core/types.js'
 import { BLOCK_DISCARDED } from '../src/http/routes/block-routes.js'
-import { HttpErrorCode } from '../src/http/http-error.js'
+import { HttpError, HttpErrorCode } from '../src/http/http-error.js'
 import { makeTx, mineOn, TEST_NETWORK } from './helpers/fixtures.js'
 import { call, GENESIS, legacyBody, NET, openHarness, OTHER_PEER_ID, SELF_PEER_ID, type Harness } from './http-harness.js'
 
@@ -60,13 +60,18 @@ describe('http facade routes', function () {
       expect(past.body.chain).to.deep.equal([])
     })
 
-    it('streams a chain longer than one read batch, linked end to end', async () => {
+    it('streams a chain longer than one read batch and one 64 KiB piece, linked end to end', async () => {
       let parent = GENESIS
-      for (let i = 0; i < 70; i++) { parent = mineOn(parent, [], BITS); await h.chain.submitBlock(parent) }
-      const r = await call(h.app, 'GET', '/chain')
-      expect(r.body.length).to.equal(71)
-      expect(r.body.chain).to.have.length(71)
-      for (let i = 1; i < 71; i++) expect(r.body.chain[i].previous_hash).to.equal(r.body.chain[i - 1].hash)
+      for (let i = 0; i < 70; i++) { parent = mineOn(parent, [makeTx(NET, `${i}:`.padEnd(2048, '.'))], BITS); await h.chain.submitBlock(parent) }
+      const res = await h.app.request('/chain')
+      expect(res.body).to.be.instanceOf(ReadableStream)
+      const text = await res.text()
+      expect(text.length).to.be.above(140 * 1024)
+      const body = JSON.parse(text)
+      expect(body.length).to.equal(71)
+      expect(body.chain).to.have.length(71)
+      for (let i = 1; i < 71; i++) expect(body.chain[i].previous_hash).to.equal(body.chain[i - 1].hash)
+      expect(body.peers).to.have.length(1)
     })
 
     for (const q of ['from=-1', 'from=abc', 'limit=1.5', 'limit=', 'from=1e3', 'limit=9999999999999999']) {
@@ -526,6 +531,18 @@ describe('http facade routes', function () {
       const app = createApp({ chain: h.chain, miner: h.miner, network: h.network, dataDir: `${h.dir}/data`, syncRoutes: sync })
       expect(await call(app, 'GET', '/p2p/v1/status')).to.deep.include({ status: 200, body: h.chain.status() })
       expectError(await call(h.app, 'GET', '/p2p/v1/status'), 404, HttpErrorCode.NOT_FOUND)
+    })
+
+    it('mounts extra sub-apps (UI, metrics) whose errors still answer through the one onError', async () => {
+      const extra = new Hono()
+      extra.get('/metrics', c => c.text('up 1\n'))
+      extra.get('/boom', () => { throw new HttpError(418, 'TEAPOT', 'short and stout') })
+      const { createApp } = await import('../src/http/app.js')
+      const app = createApp({ chain: h.chain, miner: h.miner, network: h.network, dataDir: `${h.dir}/data`, extraRoutes: [{ path: '/', routes: extra }] })
+      expect(await (await app.request('/metrics')).text()).to.equal('up 1\n')
+      expectError(await call(app, 'GET', '/boom'), 418, 'TEAPOT')
+      expectError(await call(app, 'POST', '/metrics'), 405, HttpErrorCode.METHOD_NOT_ALLOWED)
+      expect(() => createApp({ chain: h.chain, miner: h.miner, network: h.network, dataDir: 'x', extraRoutes: [{ path: 'x', routes: extra }] })).to.throw(/extraRoutes/)
     })
 
     it('INTERNAL: a failure that is not the client\'s is a logged 500 JSON, without details', async () => {

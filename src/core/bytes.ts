@@ -30,6 +30,11 @@ export function isHex (s: unknown, bytes?: number): s is string {
   return LOWER_HEX.test(s)
 }
 
+/** Value of a lowercase hex digit's char code (already validated). */
+function nibble (code: number): number {
+  return code <= 57 ? code - 48 : code - 87
+}
+
 /** Decode lowercase hex; throws a TypeError naming `field` on anything else. */
 export function fromHex (hex: string, field: string, bytes?: number): Uint8Array {
   if (!isHex(hex, bytes)) {
@@ -37,7 +42,7 @@ export function fromHex (hex: string, field: string, bytes?: number): Uint8Array
     throw new TypeError(`${field} must be ${want} lowercase hex digits`)
   }
   const out = new Uint8Array(hex.length >> 1)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16)
+  for (let i = 0; i < out.length; i++) out[i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1))
   return out
 }
 

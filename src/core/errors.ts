@@ -74,16 +74,17 @@ export enum BlockErrorCode {
 
 export type ErrorMeta = Record<string, string | number | boolean | undefined>
 
-export class TxError extends Error {
-  override readonly name = 'TxError'
-  constructor (readonly code: TxErrorCode, message: string, readonly meta: ErrorMeta = {}) {
+/** An error with an enum code and metadata: what every edge maps, never parses from a message. */
+export class CodedError<C extends string> extends Error {
+  constructor (readonly code: C, message: string, readonly meta: ErrorMeta = {}) {
     super(message)
   }
 }
 
-export class BlockError extends Error {
+export class TxError extends CodedError<TxErrorCode> {
+  override readonly name = 'TxError'
+}
+
+export class BlockError extends CodedError<BlockErrorCode> {
   override readonly name = 'BlockError'
-  constructor (readonly code: BlockErrorCode, message: string, readonly meta: ErrorMeta = {}) {
-    super(message)
-  }
 }

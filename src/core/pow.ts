@@ -109,7 +109,7 @@ export function searchNonce (prefix: Uint8Array, bits: number, startNonce: numbe
   const states = new Int32Array(16)
   states.set(mid, 0)
   states.set(afterFour, 8)
-  const words = Int32Array.from([w[0], w[1], w[2], w[3], (prefix[80] << 24) | (prefix[81] << 16) | (prefix[82] << 8), w[15], w[16], w[17], w[18]])
+  const words = Int32Array.from([w[3], (prefix[80] << 24) | (prefix[81] << 16) | (prefix[82] << 8), w[15], w[16], w[17], w[18]])
   const digest = new Int32Array(8)
   const mask0 = firstWordMask(bits)
 

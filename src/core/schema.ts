@@ -57,7 +57,7 @@ export function checkSchema (input: unknown, s: Schema, what: string): SchemaFai
     }
     const value = input[rule.name]
     if (value === null && rule.nullable === true) continue
-    const typeOk = rule.type === 'array' ? Array.isArray(value) : typeof value === rule.type // eslint-disable-line valid-typeof
+    const typeOk = rule.type === 'array' ? Array.isArray(value) : typeof value === rule.type
     if (!typeOk) {
       const want = rule.nullable === true ? `a ${rule.type} or null` : `a ${rule.type}`
       return { kind: 'WRONG_TYPE', field: rule.name, message: `${what}.${rule.name} must be ${want}` }

@@ -4,13 +4,12 @@
 
 /**
  * Scans `count` nonces from (hi, lo) = (nonce / 2^32, nonce mod 2^32). `s` holds the midstate
- * (0..7) and the state after rounds 0-3 (8..15); `m` the nonce-free words w0..w3, the header
- * tail (bytes 80-82 in the top 24 bits of w4), then w15..w18. Returns the offset of the first
- * nonce whose first digest word passes `mask0` (digest in `out`), or -1.
+ * (0..7) and the state after rounds 0-3 (8..15); `m` the nonce-free words the remaining rounds
+ * read: w3, the header tail (bytes 80-82 in the top 24 bits of w4), w15, w16, w17, w18. Returns the
+ * offset of the first nonce whose first digest word passes `mask0` (digest in `out`), or -1.
  */
 export function scanNonces (s: Int32Array, m: Int32Array, out: Int32Array, hi: number, lo: number, count: number, mask0: number): number {
-  const w0 = m[0] | 0; const w1 = m[1] | 0; const w2 = m[2] | 0; const w3 = m[3] | 0; const tail = m[4] | 0
-  const w15 = m[5] | 0; const w16 = m[6] | 0; const w17 = m[7] | 0; const w18 = m[8] | 0
+  const w3 = m[0] | 0; const tail = m[1] | 0; const w15 = m[2] | 0; const w16 = m[3] | 0; const w17 = m[4] | 0; const w18 = m[5] | 0
   const s0 = s[0] | 0; const s1 = s[1] | 0; const s2 = s[2] | 0; const s3 = s[3] | 0; const s4 = s[4] | 0; const s5 = s[5] | 0; const s6 = s[6] | 0; const s7 = s[7] | 0
   const r0 = s[8] | 0; const r1 = s[9] | 0; const r2 = s[10] | 0; const r3 = s[11] | 0; const r4 = s[12] | 0; const r5 = s[13] | 0; const r6 = s[14] | 0; const r7 = s[15] | 0
   hi = hi | 0; lo = lo | 0

@@ -186,13 +186,13 @@ function base64url (bytes: Uint8Array): string {
 function ed25519PrivateKey (seed: Uint8Array): nodeCrypto.KeyObject {
   checkBytes(seed, 32, 'seed')
   // OpenSSL 3 decodes a PKCS#8 DER Ed25519 key in ~1.3 ms, a JWK in ~50 us. Node builds the key
-  // from `d` alone (the public half is derived), so `x` only has to be present; if a Node ever
-  // checks it, fall back to DER.
+  // from `d` alone and derives the public half, so `x` only has to be present. Should a Node ever
+  // refuse or keep the placeholder (Ed25519 signing hashes the stored public key), use DER.
   try {
-    return nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: base64url(seed), x: JWK_PLACEHOLDER_X }, format: 'jwk' })
-  } catch {
-    return nodeCrypto.createPrivateKey({ key: Buffer.from(concatBytes([ED25519_PKCS8_PREFIX, seed])), format: 'der', type: 'pkcs8' })
-  }
+    const key = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: base64url(seed), x: JWK_PLACEHOLDER_X }, format: 'jwk' })
+    if (key.export({ format: 'jwk' }).x !== JWK_PLACEHOLDER_X) return key
+  } catch {}
+  return nodeCrypto.createPrivateKey({ key: Buffer.from(concatBytes([ED25519_PKCS8_PREFIX, seed])), format: 'der', type: 'pkcs8' })
 }
 
 /**

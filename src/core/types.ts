@@ -1,7 +1,7 @@
 // Wire shapes of DESIGN §2 and §3. Hex strings at the edges; core functions take these objects.
 
-/** A native transaction (DESIGN §2, scheme `ed25519`). */
-export interface Ed25519Tx {
+/** The fields an author fills in before signing (DESIGN §2, scheme `ed25519`). */
+export interface UnsignedEd25519Tx {
   scheme: 'ed25519'
   senderPK: string
   receiverPK: string | null
@@ -9,6 +9,10 @@ export interface Ed25519Tx {
   data: string
   timestamp: number
   nonce: string
+}
+
+/** A native transaction: the signed fields plus signature and id. */
+export interface Ed25519Tx extends UnsignedEd25519Tx {
   signature: string
   id: string
 }
@@ -24,17 +28,6 @@ export interface RsaLegacyTx {
 }
 
 export type Tx = Ed25519Tx | RsaLegacyTx
-
-/** The fields an author fills in before signing. */
-export interface UnsignedEd25519Tx {
-  scheme: 'ed25519'
-  senderPK: string
-  receiverPK: string | null
-  item: string | null
-  data: string
-  timestamp: number
-  nonce: string
-}
 
 /** A block as it travels in JSON (DESIGN §3). */
 export interface Block {

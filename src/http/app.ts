@@ -25,6 +25,10 @@ export function createApp (deps: FacadeDeps): Hono {
   if (typeof now !== 'function') throw new TypeError('createApp: "now" must be a function')
   const logInternalError = deps.logInternalError ?? logInternalErrorToConsole
   if (deps.syncRoutes !== undefined && !(deps.syncRoutes instanceof Hono)) throw new TypeError('createApp: "syncRoutes" must be a Hono app')
+  const extraRoutes = deps.extraRoutes ?? []
+  if (!Array.isArray(extraRoutes) || !extraRoutes.every(m => typeof m?.path === 'string' && m.path.startsWith('/') && m.routes instanceof Hono)) {
+    throw new TypeError('createApp: "extraRoutes" must be a list of { path: "/...", routes: Hono }')
+  }
   const { chain, network } = deps
 
   const app = new Hono()
@@ -54,5 +58,6 @@ export function createApp (deps: FacadeDeps): Hono {
     chain, miner: deps.miner, network, dataDir: deps.dataDir, apiToken: deps.apiToken, registerPeer, now, logInternalError
   }))
   if (deps.syncRoutes !== undefined) app.route('/p2p/v1', deps.syncRoutes)
+  for (const { path, routes } of extraRoutes) app.route(path, routes)
   return app
 }

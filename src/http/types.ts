@@ -33,6 +33,8 @@ export interface FacadeDeps {
   apiToken?: string
   /** The /p2p/v1 sync sub-app (src/p2p/sync-routes.ts), mounted when given. */
   syncRoutes?: Hono
+  /** More sub-apps (UI, /metrics, /events, ...) mounted at their paths after the facade's own routes. */
+  extraRoutes?: Array<{ path: string, routes: Hono }>
   /** Request body cap, default 2 MiB (DESIGN §7). */
   bodyLimitBytes?: number
   /** Used by /register_with to read a facade's /node_info; injectable for tests. */

@@ -60,15 +60,16 @@ export const MAX_GOSSIP_MESSAGE_BYTES = 1024 * 1024 + 64 * 1024
 /**
  * Reputation (our app-specific score, fed to gossipsub's P5 with weight 1): points taken per
  * rejected gossip message. Calibrated with the topics' P4 weight (-1 x rejects^2, src/p2p/host.ts)
- * so that the third reject bans the peer (-60) while gossipsub still reads its messages: after two
- * rejects its gossipsub score is about -44, above the graylist threshold (-80) below which gossipsub
- * would silently drop the peer's traffic and our validator would never see the third offence.
+ * so that the third reject (about -60, penalties decay a little) crosses BAN_SCORE while gossipsub
+ * still reads the peer's messages: after two rejects its gossipsub score is about -44, above the
+ * graylist threshold (-80) below which gossipsub silently drops the peer's traffic and our
+ * validator would never see the third offence.
  */
 export const PENALTY_INVALID_GOSSIP = 20
 /** A peer that serves invalid blocks or lies about its work in sync is dropped at once. */
 export const PENALTY_BAD_SYNC = 100
 /** At or below this score a peer is disconnected and refused for BAN_DURATION_MS. */
-export const BAN_SCORE = -60
+export const BAN_SCORE = -50
 export const BAN_DURATION_MS = 15 * 60_000
 /** Penalties fade: the score halves every this many ms, so honest mistakes are forgiven. */
 export const REPUTATION_HALF_LIFE_MS = 10 * 60_000

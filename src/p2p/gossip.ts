@@ -87,7 +87,7 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
   private readonly validators: Map<string, TopicValidatorFn>
   private subscribed = false
 
-  constructor (private readonly components: GossipComponents, private readonly init: GossipInit) {
+  constructor (private readonly components: GossipComponents, init: GossipInit) {
     super()
     if (typeof init.validateTx !== 'function') throw new TypeError('validateTx must be a function')
     if (typeof init.validateBlock !== 'function') throw new TypeError('validateBlock must be a function')

@@ -49,6 +49,16 @@ export interface HostServices extends ServiceMap {
 
 export type Host<S extends ServiceMap = Record<string, never>> = Libp2p<HostServices & S>
 
+/** libp2p's internal Components (not exported by the package), as its transports receive them. */
+type Libp2pComponents = Parameters<NonNullable<Libp2pOptions['transports']>[number]>[0]
+
+/** What a service plugged into the host receives: libp2p's components, the host's services and its peers. */
+export type HostComponents<S extends ServiceMap = Record<string, never>> = Libp2pComponents & HostServices & S
+
+export type HostServiceFactories<S extends ServiceMap> = {
+  [K in keyof S]: (components: HostComponents<S>) => S[K]
+}
+
 export interface HostGossipsubInit {
   /** Mesh degree (DESIGN §5: D/Dlo not below the wanted degree). Defaults 6 / 4 / 12. */
   D?: number
@@ -77,7 +87,7 @@ export interface HostInit<S extends ServiceMap = Record<string, never>> {
   bootstrapOptions?: Omit<BootstrapInit, 'addresses'>
   connectionManager?: Libp2pOptions['connectionManager']
   /** Protocol services built on the host (gossip, sync server, sync loop ...). */
-  services?: ServiceFactoryMap<S>
+  services?: HostServiceFactories<S>
 }
 
 function sha256 (data: Uint8Array): Uint8Array {

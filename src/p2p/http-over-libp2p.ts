@@ -237,9 +237,12 @@ export async function fetchFromPeer (dialer: StreamDialer, peerId: PeerId, path:
   }
 
   let stream: Stream
+  const dialing = dialer.dialProtocol(peerId, opts.protocol, { signal })
   try {
-    stream = await raceAbort(dialer.dialProtocol(peerId, opts.protocol, { signal }), signal)
+    stream = await raceAbort(dialing, signal)
   } catch (err) {
+    // A stream that opens after we gave up must not linger.
+    dialing.then((late) => { late.abort(new RequestTimeoutError('request abandoned')) }, () => {})
     throw fail(err, 'opening stream')
   }
   // A response may be larger than libp2p's default 4 MiB read buffer.

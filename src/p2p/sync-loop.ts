@@ -9,7 +9,7 @@ import {
   MAX_BATCHES_PER_SYNC, MAX_BLOCKS_PER_REQUEST, MAX_CONCURRENT_SYNCS, MAX_LOCATOR_HASHES, MAX_RESPONSE_BYTES,
   PENALTY_BAD_SYNC, REQUEST_TIMEOUT_MS, SYNC_BASE_PATH, SYNC_INTERVAL_MS, syncProtocol, TAG_KEEP_ALIVE_SYNC
 } from './constants.js'
-import { fetchFromPeer, PeerRequestError, PeerRequestErrorCode } from './http-over-libp2p.js'
+import { fetchFromPeer, PeerRequestError } from './http-over-libp2p.js'
 import type { StreamDialer } from './http-over-libp2p.js'
 import type { PeerReputation } from './peer-reputation.js'
 import type { SyncSource, SyncStatus } from './sync-routes.js'
@@ -259,29 +259,45 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
 
     let from = fork.hash
     let fromIndex = fork.index
-    while (target.headWork() < claimed) {
-      if (progress.batches >= MAX_BATCHES_PER_SYNC) throw new PeerFault('TOO_MANY_BATCHES', 'peer kept serving blocks without reaching its claimed work', 'lied')
-      let blocks: unknown
-      try {
-        blocks = await this.get(peerId, `/blocks/after/${from}/${this.batchSize}`, this.maxResponseBytes, signal)
-      } catch (err) {
-        // The peer switched branch after telling us its head: not a fault, sync again later.
-        if (err instanceof PeerRequestError && err.meta.remoteCode === 'UNKNOWN_BLOCK') return 'failed'
-        throw err
+    // One batch is fetched ahead while the previous one imports; the prefetch is dropped when the
+    // sync ends early.
+    const ahead = new AbortController()
+    const syncSignal = AbortSignal.any([signal, ahead.signal])
+    const fetchBatch = (after: string): Promise<unknown> => {
+      const request = this.get(peerId, `/blocks/after/${after}/${this.batchSize}`, this.maxResponseBytes, syncSignal)
+      request.catch(() => {}) // awaited later, or abandoned
+      return request
+    }
+    let prefetched: Promise<unknown> | undefined
+    try {
+      while (target.headWork() < claimed) {
+        if (progress.batches >= MAX_BATCHES_PER_SYNC) throw new PeerFault('TOO_MANY_BATCHES', 'peer kept serving blocks without reaching its claimed work', 'lied')
+        let blocks: unknown
+        try {
+          blocks = await (prefetched ?? fetchBatch(from))
+        } catch (err) {
+          // The peer switched branch after telling us its head: not a fault, sync again later.
+          if (err instanceof PeerRequestError && err.meta.remoteCode === 'UNKNOWN_BLOCK') return 'failed'
+          throw err
+        }
+        prefetched = undefined
+        const batch = checkBatch(blocks, from, fromIndex, this.batchSize)
+        progress.batches++
+        if (batch.length === 0) break
+        const last = batch[batch.length - 1]
+        if (last.index < status.head.index) prefetched = fetchBatch(last.hash)
+        const result = await target.importBlocks(batch, peer)
+        progress.imported += result.imported
+        this.safeDispatchEvent('sync:batch', { detail: { peer, received: batch.length, imported: result.imported, from } })
+        if (result.error != null) throw new PeerFault(result.error.code, `peer served an invalid block: ${result.error.message}`)
+        from = last.hash
+        fromIndex = last.index
+        if (fromIndex > status.head.index && target.headWork() < claimed) {
+          throw new PeerFault('WORK_NOT_DELIVERED', `peer served past its head #${status.head.index} without the work it claimed`, 'lied')
+        }
       }
-      const batch = checkBatch(blocks, from, fromIndex, this.batchSize)
-      progress.batches++
-      if (batch.length === 0) break
-      const result = await target.importBlocks(batch, peer)
-      progress.imported += result.imported
-      this.safeDispatchEvent('sync:batch', { detail: { peer, received: batch.length, imported: result.imported, from } })
-      if (result.error != null) throw new PeerFault(result.error.code, `peer served an invalid block: ${result.error.message}`)
-      const last = batch[batch.length - 1]
-      from = last.hash
-      fromIndex = last.index
-      if (fromIndex > status.head.index && target.headWork() < claimed) {
-        throw new PeerFault('WORK_NOT_DELIVERED', `peer served past its head #${status.head.index} without the work it claimed`, 'lied')
-      }
+    } finally {
+      ahead.abort()
     }
     if (target.headWork() < claimed) {
       throw new PeerFault('WORK_NOT_DELIVERED', `peer claimed work ${claimed} but its blocks took us only to ${target.headWork()}`, 'lied')

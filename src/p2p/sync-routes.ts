@@ -82,6 +82,8 @@ export function createSyncRoutes (source: SyncSource, opts: SyncRoutesOptions = 
     return c.json({ hash: found.hash, index: found.index })
   })
 
+  // Hono applies a sub-app's onError under a mount but the parent's notFound: the facade keeps its
+  // own 404, and syncHandler sets one for libp2p streams.
   app.notFound((c) => fail(c, 404, SyncRouteErrorCode.NOT_FOUND, `no sync route ${c.req.method} ${c.req.path}`))
   app.onError((_err, c) => fail(c, 500, SyncRouteErrorCode.INTERNAL, 'the node failed to answer this request'))
   return app
@@ -109,6 +111,6 @@ export function jsonArrayWithin (items: unknown[], maxBytes: number): string | u
 export function syncHandler (source: SyncSource, opts: SyncRoutesOptions = {}): (req: Request) => Response | Promise<Response> {
   const app = new Hono()
   app.route(SYNC_BASE_PATH, createSyncRoutes(source, opts))
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}`, code: SyncRouteErrorCode.NOT_FOUND }, 404))
+  app.notFound((c) => fail(c, 404, SyncRouteErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`))
   return (req) => app.fetch(req)
 }

@@ -1,4 +1,5 @@
 // Coded errors of the wallet file (DESIGN §8). Runs in the browser too: no node: imports here.
+import { CodedError, type ErrorMeta } from '../core/errors.js'
 
 export enum WalletErrorCode {
   /**
@@ -22,13 +23,10 @@ export enum WalletErrorCode {
   IO = 'WALLET_IO'
 }
 
-export type WalletErrorMeta = Record<string, string | number | boolean | undefined>
+export type WalletErrorMeta = ErrorMeta
 
-export class WalletError extends Error {
+export class WalletError extends CodedError<WalletErrorCode> {
   override readonly name = 'WalletError'
-  constructor (readonly code: WalletErrorCode, message: string, readonly meta: WalletErrorMeta = {}) {
-    super(message)
-  }
 }
 
 export const WALLET_LOCKED_MESSAGE = 'wrong password or the wallet file was modified'

@@ -1,0 +1,160 @@
+// A hostile peer speaking the real protocols (gossipsub topics, the sync protocol over libp2p) against
+// a real node process: it gossips forged txs and blocks, and serves a fake heavier chain. The honest
+// node must reject all of it, penalise and drop the peer, and stay on its valid chain.
+import { expect } from 'chai'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { computeBlockHash, genesisBlock, meetsProofOfWork } from '../src/core/block.js'
+import type { Block } from '../src/core/types.js'
+import { syncProtocol } from '../src/p2p/constants.js'
+import { gossip, type Gossip } from '../src/p2p/gossip.js'
+import { createHost, type Host } from '../src/p2p/host.js'
+import { httpOverLibp2pServer, type HttpOverLibp2pServer } from '../src/p2p/http-over-libp2p.js'
+import { syncHandler, type SyncSource } from '../src/p2p/sync-routes.js'
+import { makeTx, mineOn } from './helpers/fixtures.js'
+import { chainOf, headOf, mine, peersOf, pendingOf, postTx } from './helpers/network.js'
+import { NodeProcess, stopAll, waitFor } from './helpers/node-process.js'
+
+const BITS = 8
+
+async function readTrace (path: string): Promise<any[]> {
+  const text = await readFile(path, 'utf8').catch(() => '')
+  return text.split('\n').filter(line => line !== '').map(line => JSON.parse(line))
+}
+const NETWORK_PARAMS = { name: 'gossipchain-dev', genesisTimestamp: 1767225600, bits: BITS }
+
+type HostileServices = { gossip: Gossip, syncServer: HttpOverLibp2pServer }
+
+async function hostilePeer (network: string, source: SyncSource): Promise<Host<HostileServices>> {
+  const acceptAll = async (): Promise<{ result: 'accept' }> => ({ result: 'accept' })
+  return await createHost<HostileServices>({
+    privateKey: await generateKeyPair('Ed25519'),
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: [],
+    network,
+    services: {
+      gossip: gossip({ network, validateTx: acceptAll, validateBlock: acceptAll }) as never,
+      syncServer: httpOverLibp2pServer({ protocol: syncProtocol(network), handler: syncHandler(source) }) as never
+    }
+  })
+}
+
+/** A block whose hash field is right but whose hash misses the target: forged proof of work. */
+function blockWithoutWork (parent: Block): Block {
+  for (let nonce = 0; ; nonce++) {
+    const fields = { version: 1, index: parent.index + 1, previous_hash: parent.hash, tx_root: genesisBlock(NETWORK_PARAMS).tx_root, timestamp: parent.timestamp + 1, bits: BITS, nonce }
+    const hash = computeBlockHash(fields)
+    if (!meetsProofOfWork(hash, BITS)) return { ...fields, transactions: [], hash }
+  }
+}
+
+describe('a hostile peer', function () {
+  this.timeout(120_000)
+  const hosts: Array<Host<HostileServices>> = []
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map(async h => { await h.stop() }))
+    await stopAll()
+  })
+
+  it('gossips forged txs and blocks: the node rejects every one, drops the peer and keeps its chain', async () => {
+    const tracePath = join(await mkdtemp(join(tmpdir(), 'gossipchain-trace-')), 'trace.ndjson')
+    const honest = await NodeProcess.start({ extraArgs: ['--trace', tracePath] })
+    const network = (await honest.get<{ network: string }>('/node_info')).network
+    await postTx(honest, 'an honest record')
+    const honestBlock = await mine(honest)
+    const chainBefore = await chainOf(honest)
+
+    const genesis = genesisBlock(NETWORK_PARAMS)
+    // It serves a truthful, empty chain, so only its gossip is on trial here.
+    const evil = await hostilePeer(network, {
+      status: () => ({ network, genesis: genesis.hash, head: { hash: genesis.hash, index: 0, work: '0' } }),
+      blocksAfter: async () => [],
+      locate: async () => ({ hash: genesis.hash, index: 0 }),
+      locator: async () => [genesis.hash]
+    })
+    hosts.push(evil)
+    await evil.dial(multiaddr(honest.multiaddr))
+    const g = evil.services.gossip
+    await waitFor('the node to subscribe the hostile peer to both topics', () =>
+      g.subscribers().tx.includes(honest.peerId) && g.subscribers().block.includes(honest.peerId) ? true : undefined)
+
+    const badSignature = { ...makeTx(network, 'forged'), signature: 'ab'.repeat(64) }
+    const tampered = { ...makeTx(network, 'original'), data: 'rewritten after signing' }
+    const forgedWork = blockWithoutWork(honestBlock)
+    const wrongHash = { ...mineOn(honestBlock, [], BITS), hash: 'ff'.repeat(32) }
+    const forged = [badSignature, tampered, forgedWork, wrongHash]
+    for (const item of forged) {
+      if ('scheme' in item) await g.publishTx(item as never)
+      else await g.publishBlock(item as never)
+    }
+    // Keep sending fresh forgeries (gossipsub drops repeats unseen) until the node cuts us off.
+    const honestId = peerIdFromString(honest.peerId)
+    let round = 0
+    await waitFor('the node to disconnect the hostile peer', async () => {
+      if (evil.getConnections(honestId).length === 0) return true
+      round++
+      await g.publishTx({ ...makeTx(network, `forged ${round}`), signature: 'cd'.repeat(64) }).catch(() => undefined)
+      await g.publishBlock({ ...wrongHash, timestamp: wrongHash.timestamp + round / 1000 }).catch(() => undefined)
+      return undefined
+    }, 60_000, 200)
+    await waitFor('the node to drop the hostile peer', async () =>
+      (await peersOf(honest)).some(p => p.peerId === evil.peerId.toString()) ? undefined : true)
+    expect(await pendingOf(honest)).to.deep.equal([])
+    expect(await chainOf(honest)).to.deep.equal(chainBefore)
+    // Every message it sent was judged Reject, each for the rule it broke.
+    const fromEvil = (await readTrace(tracePath)).filter(e => e.type === 'gossip' && e.from === evil.peerId.toString())
+    expect(fromEvil.length).to.be.at.least(forged.length)
+    expect(fromEvil.every(e => e.result === 'reject'), JSON.stringify(fromEvil)).to.equal(true)
+    expect(new Set(fromEvil.map(e => e.code))).to.include.members(['TX_BAD_SIGNATURE', 'TX_ID_MISMATCH', 'BLOCK_INSUFFICIENT_WORK', 'BLOCK_HASH_MISMATCH'])
+    // Banned: a fresh dial is refused or closed at once.
+    await evil.dial(multiaddr(honest.multiaddr)).catch(() => undefined)
+    await waitFor('the redial to be dropped', async () =>
+      (await peersOf(honest)).some(p => p.peerId === evil.peerId.toString()) ? undefined : true)
+  })
+
+  it('serves a fake heavier chain: the node rejects it, drops the peer and stays on its valid chain', async () => {
+    const tracePath = join(await mkdtemp(join(tmpdir(), 'gossipchain-trace-')), 'trace.ndjson')
+    const honest = await NodeProcess.start({ extraArgs: ['--trace', tracePath] })
+    const network = (await honest.get<{ network: string }>('/node_info')).network
+    await postTx(honest, 'record before the attack')
+    await mine(honest)
+    const headBefore = await headOf(honest)
+
+    const genesis = genesisBlock(NETWORK_PARAMS)
+    // 300 blocks whose proof of work is forged, under a claim of enormous work.
+    const fake: Block[] = []
+    let parent = genesis
+    for (let i = 0; i < 300; i++) { parent = blockWithoutWork(parent); fake.push(parent) }
+    const evil = await hostilePeer(network, {
+      status: () => ({ network, genesis: genesis.hash, head: { hash: parent.hash, index: 300, work: (10n ** 30n).toString() } }),
+      blocksAfter: async (hash, max) => {
+        const at = hash === genesis.hash ? 0 : fake.findIndex(b => b.hash === hash) + 1
+        return fake.slice(at, at + max)
+      },
+      locate: async () => ({ hash: genesis.hash, index: 0 }),
+      locator: async () => [parent.hash, genesis.hash]
+    })
+    hosts.push(evil)
+    await evil.dial(multiaddr(honest.multiaddr))
+
+    await waitFor('the node to drop the peer that served forged blocks', async () =>
+      (await peersOf(honest)).some(p => p.peerId === evil.peerId.toString()) ? undefined : true)
+    expect(await headOf(honest)).to.deep.equal(headBefore)
+    const syncs = await waitFor('the sync with the hostile peer in the trace', async () => {
+      const found = (await readTrace(tracePath)).filter(e => e.type === 'sync' && e.peer === evil.peerId.toString())
+      return found.length > 0 ? found : undefined
+    })
+    expect(syncs[0].outcome).to.equal('invalid-data')
+    expect(syncs[0].error?.code).to.equal('BLOCK_INSUFFICIENT_WORK')
+    const chain = await chainOf(honest)
+    for (const b of chain.slice(1)) expect(meetsProofOfWork(b.hash, BITS)).to.equal(true)
+    // The honest node still works.
+    await postTx(honest, 'record after the attack')
+    const block = await mine(honest)
+    expect(block.index).to.equal(headBefore.index + 1)
+  })
+})

@@ -1,0 +1,352 @@
+import { expect } from 'chai'
+import { createHash } from 'node:crypto'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { Hono } from 'hono'
+import { createHost } from '../src/p2p/host.js'
+import { httpOverLibp2pServer } from '../src/p2p/http-over-libp2p.js'
+import { createSyncRoutes, jsonArrayWithin, syncHandler } from '../src/p2p/sync-routes.js'
+import { syncLoop } from '../src/p2p/sync-loop.js'
+import { MAX_BLOCKS_PER_REQUEST, MAX_LOCATOR_HASHES, syncProtocol } from '../src/p2p/constants.js'
+import type { Host } from '../src/p2p/host.js'
+import type { SyncSource, SyncStatus } from '../src/p2p/sync-routes.js'
+import type { SyncLoop, SyncResult, SyncTarget } from '../src/p2p/sync-loop.js'
+import type { Block } from '../src/core/types.js'
+import type { ServiceMap } from '@libp2p/interface'
+
+const NETWORK = 'synctest-0badc0de'
+const LOCAL = ['/ip4/127.0.0.1/tcp/0']
+
+function sha256hex (data: string): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+/** A fake block: linkage and index are real, everything else is filler. `bad` makes import fail. */
+function fakeBlock (parent: Block | undefined, salt = ''): Block & { bad?: boolean } {
+  const index = parent == null ? 0 : parent.index + 1
+  const previous = parent?.hash ?? '0'.repeat(64)
+  const hash = sha256hex(`${previous}/${index}/${salt}`)
+  return { index, transactions: [], timestamp: index, previous_hash: previous, nonce: 0, hash, version: 1, bits: 0, tx_root: sha256hex('') }
+}
+
+function fakeChain (length: number, genesis?: Block, salt = ''): Block[] {
+  const blocks: Block[] = [genesis ?? fakeBlock(undefined)]
+  while (blocks.length < length) blocks.push(fakeBlock(blocks[blocks.length - 1], salt))
+  return blocks
+}
+
+/**
+ * An in-memory chain where every block has work 1 and the main chain is an array. It only
+ * extends its tip (enough for these tests: every fork point is our tip).
+ */
+class FakeChain implements SyncSource, SyncTarget {
+  readonly blocks: Block[]
+  readonly byHash = new Map<string, Block>()
+  readonly imports: Array<{ count: number, from: string }> = []
+  /** Lies in status(): claim this much more work and height than we hold. */
+  claimExtra = 0
+
+  constructor (blocks: Block[], readonly network = NETWORK) {
+    this.blocks = [...blocks]
+    for (const b of blocks) this.byHash.set(b.hash, b)
+  }
+
+  get tip (): Block { return this.blocks[this.blocks.length - 1] }
+
+  status (): SyncStatus {
+    return {
+      network: this.network,
+      genesis: this.blocks[0].hash,
+      head: { hash: this.tip.hash, index: this.tip.index + this.claimExtra, work: String(this.blocks.length + this.claimExtra) }
+    }
+  }
+
+  async blocksAfter (hash: string, max: number): Promise<Block[] | undefined> {
+    const at = this.blocks.findIndex(b => b.hash === hash)
+    return at === -1 ? undefined : this.blocks.slice(at + 1, at + 1 + max)
+  }
+
+  async locate (hashes: string[]): Promise<{ hash: string, index: number } | undefined> {
+    let best: Block | undefined
+    for (const h of hashes) {
+      const b = this.byHash.get(h)
+      if (b != null && this.blocks[b.index]?.hash === h && (best == null || b.index > best.index)) best = b
+    }
+    return best == null ? undefined : { hash: best.hash, index: best.index }
+  }
+
+  async locator (): Promise<string[]> {
+    const out: string[] = []
+    let step = 1
+    for (let i = this.tip.index; i > 0; i -= step) {
+      out.push(this.blocks[i].hash)
+      if (out.length >= 10) step *= 2
+    }
+    out.push(this.blocks[0].hash)
+    return out
+  }
+
+  headWork (): bigint { return BigInt(this.blocks.length) }
+  hasBlock (hash: string): boolean { return this.byHash.has(hash) }
+
+  async importBlocks (blocks: unknown[], from: string): Promise<{ imported: number, error?: { code: string, message: string } }> {
+    this.imports.push({ count: blocks.length, from })
+    let imported = 0
+    for (const raw of blocks) {
+      const block = raw as Block & { bad?: boolean }
+      if (this.byHash.has(block.hash)) continue
+      if (block.bad === true) return { imported, error: { code: 'BLOCK_HASH_MISMATCH', message: `block ${block.hash} is invalid` } }
+      if (block.previous_hash !== this.tip.hash) return { imported, error: { code: 'BLOCK_UNKNOWN_PARENT', message: 'parent unknown' } }
+      this.blocks.push(block)
+      this.byHash.set(block.hash, block)
+      imported++
+    }
+    return { imported }
+  }
+}
+
+async function waitFor<T> (check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  while (true) {
+    const value = await check()
+    if (value) return value as NonNullable<T>
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 25))
+  }
+}
+
+describe('sync routes /p2p/v1 (DESIGN §5)', () => {
+  const chain = new FakeChain(fakeChain(300))
+  const app = new Hono().route('/p2p/v1', createSyncRoutes(chain))
+  const get = async (path: string): Promise<{ status: number, body: any }> => {
+    const res = await app.request(`/p2p/v1${path}`)
+    expect(res.headers.get('content-type')).to.match(/^application\/json/)
+    return { status: res.status, body: await res.json() }
+  }
+
+  it('GET /status', async () => {
+    expect(await get('/status')).to.deep.equal({ status: 200, body: chain.status() })
+  })
+
+  it('GET /blocks/after/:hash/:max returns the main-chain blocks after hash, at most max', async () => {
+    const { status, body } = await get(`/blocks/after/${chain.blocks[10].hash}/5`)
+    expect(status).to.equal(200)
+    expect(body.map((b: Block) => b.index)).to.deep.equal([11, 12, 13, 14, 15])
+    expect((await get(`/blocks/after/${chain.blocks[0].hash}/${MAX_BLOCKS_PER_REQUEST}`)).body).to.have.length(256)
+    expect((await get(`/blocks/after/${chain.tip.hash}/10`)).body).to.deep.equal([])
+  })
+
+  it('a batch is cut to fit the response limit', async () => {
+    const small = new Hono().route('/p2p/v1', createSyncRoutes(chain, { maxResponseBytes: 2000 }))
+    const res = await small.request(`/p2p/v1/blocks/after/${chain.blocks[0].hash}/100`)
+    const text = await res.text()
+    expect(Buffer.byteLength(text)).to.be.at.most(2000)
+    const blocks = JSON.parse(text) as Block[]
+    expect(blocks.length).to.be.above(0).and.below(100)
+    expect(blocks[0].index).to.equal(1)
+    expect(jsonArrayWithin([{ a: 'x'.repeat(100) }], 50)).to.equal(undefined)
+    expect(jsonArrayWithin([], 2)).to.equal('[]')
+  })
+
+  it('GET /locate/:hashes returns the highest hash on the main chain', async () => {
+    const hashes = [sha256hex('not ours'), chain.blocks[200].hash, chain.blocks[5].hash]
+    expect(await get(`/locate/${hashes.join(',')}`)).to.deep.equal({ status: 200, body: { hash: chain.blocks[200].hash, index: 200 } })
+  })
+
+  it('BAD_HASH: a hash that is not 64 lowercase hex', async () => {
+    for (const path of ['/blocks/after/abc/5', `/blocks/after/${'A'.repeat(64)}/5`, `/locate/${chain.blocks[1].hash},xyz`, `/locate/${chain.blocks[1].hash},`]) {
+      const { status, body } = await get(path)
+      expect(status, path).to.equal(400)
+      expect(body.code, path).to.equal('BAD_HASH')
+      expect(body.error, path).to.be.a('string')
+    }
+  })
+
+  it('BAD_MAX: max outside 1..256 or not an integer', async () => {
+    for (const max of ['0', '257', '-1', '1.5', 'ten', '0256', '1e2']) {
+      const { status, body } = await get(`/blocks/after/${chain.blocks[0].hash}/${max}`)
+      expect(status, max).to.equal(400)
+      expect(body.code, max).to.equal('BAD_MAX')
+    }
+  })
+
+  it('NOT_FOUND: an unknown sync route answers JSON on the libp2p handler', async () => {
+    // Mounted on the facade, the facade's own notFound answers instead (Hono applies the parent's).
+    const res = await syncHandler(chain)(new Request('http://x/p2p/v1/locate/'))
+    expect(res.status).to.equal(404)
+    expect(await res.json()).to.include({ code: 'NOT_FOUND' })
+  })
+
+  it('TOO_MANY_HASHES: more than 64 locator hashes', async () => {
+    const hashes = Array.from({ length: MAX_LOCATOR_HASHES + 1 }, (_, i) => sha256hex(String(i)))
+    const { status, body } = await get(`/locate/${hashes.join(',')}`)
+    expect(status).to.equal(400)
+    expect(body.code).to.equal('TOO_MANY_HASHES')
+  })
+
+  it('UNKNOWN_BLOCK: blocks after a hash not on the main chain', async () => {
+    const { status, body } = await get(`/blocks/after/${sha256hex('elsewhere')}/5`)
+    expect(status).to.equal(404)
+    expect(body.code).to.equal('UNKNOWN_BLOCK')
+  })
+
+  it('NO_COMMON_BLOCK: none of the locator hashes is on the main chain', async () => {
+    const { status, body } = await get(`/locate/${sha256hex('a')},${sha256hex('b')}`)
+    expect(status).to.equal(404)
+    expect(body.code).to.equal('NO_COMMON_BLOCK')
+  })
+
+  it('INTERNAL: a failing source gives a 500 JSON error, not a crash', async () => {
+    const broken = new Hono().route('/p2p/v1', createSyncRoutes({ ...chain, status: () => { throw new Error('boom') } } as unknown as SyncSource))
+    const res = await broken.request('/p2p/v1/status')
+    expect(res.status).to.equal(500)
+    expect(await res.json()).to.deep.equal({ error: 'the node failed to answer this request', code: 'INTERNAL' })
+  })
+
+  it('syncHandler serves the routes under /p2p/v1 and 404s elsewhere', async () => {
+    const handler = syncHandler(chain)
+    expect((await handler(new Request('http://x/p2p/v1/status'))).status).to.equal(200)
+    const res = await handler(new Request('http://x/status'))
+    expect(res.status).to.equal(404)
+    expect((await res.json() as { code: string }).code).to.equal('NOT_FOUND')
+  })
+})
+
+describe('sync loop (DESIGN §5)', function () {
+  this.timeout(30_000)
+  type S = { syncServer: unknown, sync: SyncLoop }
+  const hosts: Array<Host<ServiceMap>> = []
+  afterEach(async () => { await Promise.all(hosts.splice(0).map(async h => { await h.stop() })) })
+
+  async function node (chain: FakeChain, opts: { bootstrap?: string[], syncOnConnect?: boolean, network?: string } = {}): Promise<Host<S>> {
+    const network = opts.network ?? NETWORK
+    const host = await createHost<S>({
+      privateKey: await generateKeyPair('Ed25519'),
+      listen: LOCAL,
+      bootstrap: opts.bootstrap ?? [],
+      network,
+      services: {
+        syncServer: httpOverLibp2pServer({ protocol: syncProtocol(network), handler: syncHandler(chain) }),
+        sync: syncLoop({ network, source: chain, target: chain, syncOnConnect: opts.syncOnConnect })
+      }
+    })
+    hosts.push(host as unknown as Host<ServiceMap>)
+    return host
+  }
+
+  function finished (host: Host<S>, peer: string): Promise<SyncResult> {
+    return new Promise((resolve) => {
+      const listener = (evt: CustomEvent<SyncResult>): void => {
+        if (evt.detail.peer === peer && evt.detail.outcome !== 'up-to-date') {
+          host.services.sync.removeEventListener('sync:finished', listener)
+          resolve(evt.detail)
+        }
+      }
+      host.services.sync.addEventListener('sync:finished', listener)
+    })
+  }
+
+  it('downloads a 600-block chain in batches of at most 256 on connect', async () => {
+    const full = fakeChain(600)
+    const server = new FakeChain(full)
+    const fresh = new FakeChain(full.slice(0, 1))
+    const serverHost = await node(server)
+    const batches: number[] = []
+    const freshHost = await node(fresh, { bootstrap: [serverHost.getMultiaddrs()[0].toString()] })
+    freshHost.services.sync.addEventListener('sync:batch', (evt) => { batches.push(evt.detail.received) })
+    const result = await finished(freshHost, serverHost.peerId.toString())
+    expect(result).to.include({ outcome: 'synced', reason: 'connect', imported: 599 })
+    expect(fresh.tip.hash).to.equal(server.tip.hash)
+    expect(batches).to.deep.equal([256, 256, 87])
+    expect(fresh.imports.every(i => i.from === serverHost.peerId.toString())).to.equal(true)
+    // Peers we sync with are kept alive.
+    const peer = await freshHost.peerStore.get(serverHost.peerId)
+    expect([...peer.tags.keys()]).to.include('keep-alive-gossipchain-sync')
+  })
+
+  it('catches up from a common prefix found with the locator (fork point deep in the chain)', async () => {
+    const full = fakeChain(700)
+    const server = new FakeChain(full)
+    const behind = new FakeChain(full.slice(0, 450))
+    const serverHost = await node(server, { syncOnConnect: false })
+    const behindHost = await node(behind, { syncOnConnect: false })
+    await behindHost.dial(serverHost.getMultiaddrs()[0])
+    const result = await behindHost.services.sync.requestSync(serverHost.peerId, 'unknown-parent')
+    expect(result).to.include({ outcome: 'synced', reason: 'unknown-parent', imported: 250, batches: 1 })
+    expect(behind.tip.index).to.equal(699)
+    // Nothing to do the second time.
+    expect((await behindHost.services.sync.requestSync(serverHost.peerId))?.outcome).to.equal('up-to-date')
+  })
+
+  it('a lying peer (status claims more work than it serves) is penalised and disconnected', async () => {
+    const full = fakeChain(20)
+    const liar = new FakeChain(full)
+    liar.claimExtra = 1000
+    const victim = new FakeChain(full.slice(0, 1))
+    const liarHost = await node(liar, { syncOnConnect: false })
+    const victimHost = await node(victim, { syncOnConnect: false })
+    await victimHost.dial(liarHost.getMultiaddrs()[0])
+    const result = await victimHost.services.sync.requestSync(liarHost.peerId)
+    expect(result).to.include({ outcome: 'lied', imported: 19 })
+    expect(result?.error?.code).to.equal('WORK_NOT_DELIVERED')
+    expect(victimHost.services.reputation.score(liarHost.peerId)).to.be.below(0)
+    expect(victimHost.services.reputation.isBanned(liarHost.peerId)).to.equal(true)
+    await waitFor(() => victimHost.getConnections(liarHost.peerId).length === 0, 'the liar disconnected')
+  })
+
+  it('a peer that serves an invalid block is penalised and disconnected', async () => {
+    const full = fakeChain(40)
+    ;(full[30] as Block & { bad?: boolean }).bad = true
+    const evil = new FakeChain(full)
+    const victim = new FakeChain(full.slice(0, 1))
+    const evilHost = await node(evil, { syncOnConnect: false })
+    const victimHost = await node(victim, { syncOnConnect: false })
+    await victimHost.dial(evilHost.getMultiaddrs()[0])
+    const result = await victimHost.services.sync.requestSync(evilHost.peerId)
+    expect(result).to.include({ outcome: 'invalid-data', imported: 29 })
+    expect(result?.error?.code).to.equal('BLOCK_HASH_MISMATCH')
+    expect(victimHost.services.reputation.isBanned(evilHost.peerId)).to.equal(true)
+    await waitFor(() => victimHost.getConnections(evilHost.peerId).length === 0, 'the peer disconnected')
+  })
+
+  it('a peer of another network (different genesis) is disconnected without downloading', async () => {
+    const ours = new FakeChain(fakeChain(3))
+    // Same network name, different genesis: the status check must catch it.
+    const theirs = new FakeChain(fakeChain(50, fakeBlock(undefined, 'other genesis')))
+    const theirHost = await node(theirs, { syncOnConnect: false })
+    const ourHost = await node(ours, { syncOnConnect: false })
+    await ourHost.dial(theirHost.getMultiaddrs()[0])
+    const result = await ourHost.services.sync.requestSync(theirHost.peerId)
+    expect(result).to.include({ outcome: 'wrong-network', imported: 0, batches: 0 })
+    expect(ours.imports).to.have.length(0)
+    await waitFor(() => ourHost.getConnections(theirHost.peerId).length === 0, 'the foreign peer disconnected')
+  })
+
+  it('one sync at a time per peer: concurrent requests share the running sync', async () => {
+    const full = fakeChain(300)
+    const server = new FakeChain(full)
+    const client = new FakeChain(full.slice(0, 1))
+    const serverHost = await node(server, { syncOnConnect: false })
+    const clientHost = await node(client, { syncOnConnect: false })
+    await clientHost.dial(serverHost.getMultiaddrs()[0])
+    const [first, second] = await Promise.all([
+      clientHost.services.sync.requestSync(serverHost.peerId),
+      clientHost.services.sync.requestSync(serverHost.peerId.toString())
+    ])
+    expect(first).to.equal(second)
+    expect(first?.outcome).to.equal('synced')
+    expect(client.imports.reduce((n, i) => n + i.count, 0)).to.equal(299)
+  })
+
+  it('a request to an unreachable peer fails without penalty', async () => {
+    const ours = new FakeChain(fakeChain(3))
+    const ourHost = await node(ours, { syncOnConnect: false })
+    // A host without the sync protocol.
+    const bare = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: LOCAL, bootstrap: [] })
+    hosts.push(bare as unknown as Host<ServiceMap>)
+    await ourHost.dial(bare.getMultiaddrs()[0])
+    const result = await ourHost.services.sync.requestSync(bare.peerId)
+    expect(result).to.include({ outcome: 'failed' })
+    expect(result?.error?.code).to.equal('UNREACHABLE')
+    expect(ourHost.services.reputation.score(bare.peerId)).to.equal(0)
+  })
+})
