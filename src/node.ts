@@ -14,6 +14,7 @@ import type { Block, Tx } from './core/types.js'
 import type { NodeConfig } from './config.js'
 import { createApp, type NetworkApi } from './http/app.js'
 import { serveFacade } from './http/server.js'
+import { createLogger } from './logger.js'
 import { TraceWriter } from './metrics/trace.js'
 import { syncProtocol } from './p2p/constants.js'
 import { gossip, type Gossip, type ValidationOutcome } from './p2p/gossip.js'
@@ -56,11 +57,11 @@ function parseJson (data: Uint8Array): unknown {
 
 /** Start a node. Everything started here is stopped by the returned node's stop(), also on a failed start. */
 export async function startNode (config: NodeConfig, opts: NodeOptions = {}): Promise<GossipchainNode> {
-  const log = opts.log ?? ((line: string) => { process.stdout.write(line + '\n') })
+  const logger = createLogger(config.logLevel, opts.log ?? ((line: string) => { process.stdout.write(line + '\n') }))
   const now = opts.now ?? Date.now
   const cleanups: Array<() => Promise<void>> = []
   const stopAll = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(err => log(`stop: ${(err as Error).message}`))
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(err => { logger.error(`stop: ${(err as Error).message}`) })
     cleanups.length = 0
   }
 
@@ -84,7 +85,7 @@ export async function startNode (config: NodeConfig, opts: NodeOptions = {}): Pr
       } catch (err) {
         const outcome = ruleErrorOutcome(err)
         if (outcome === undefined) {
-          log(`gossip: internal error while validating: ${(err as Error).stack ?? String(err)}`)
+          logger.error(`gossip: internal error while validating: ${(err as Error).stack ?? String(err)}`)
           return { result: 'ignore', code: 'INTERNAL' }
         }
         return { result: outcome.gossip, code: outcome.code, unknownParent: outcome.unknownParent }
@@ -124,6 +125,20 @@ export async function startNode (config: NodeConfig, opts: NodeOptions = {}): Pr
         if (head !== undefined) publish(`head #${head.index}`, async () => await gossipService.publishBlock(head))
       })
     })
+    chain.on('head', (h) => {
+      // During a sync the summary line says it; one line per downloaded block would drown the log.
+      const line = `head #${h.index} ${h.hash} (${h.block.transactions.length} txs)`
+      if (sync.syncing().length > 0) logger.debug(line)
+      else logger.info(line)
+    })
+    chain.on('reorg', (r) => { logger.info(`reorg at ${r.forkPoint}: ${r.disconnected.length} blocks left, ${r.connected.length} entered, ${r.restoredTxs} txs back to the mempool`) })
+    host.addEventListener('peer:connect', (evt) => { logger.debug(`peer connected ${evt.detail.toString()}`) })
+    host.addEventListener('peer:disconnect', (evt) => { logger.debug(`peer disconnected ${evt.detail.toString()}`) })
+    sync.addEventListener('sync:finished', ({ detail: r }) => {
+      const line = `sync with ${r.peer} (${r.reason}): ${r.outcome}, ${r.imported} blocks in ${r.durationMs} ms${r.error === undefined ? '' : ` (${r.error.code})`}`
+      if (r.imported > 0 || r.outcome === 'invalid-data' || r.outcome === 'lied') logger.info(line)
+      else logger.debug(line)
+    })
     gossipService.addEventListener('unknown-parent', (evt) => {
       void sync.requestSync(evt.detail.peerId, 'unknown-parent')
     })
@@ -137,7 +152,7 @@ export async function startNode (config: NodeConfig, opts: NodeOptions = {}): Pr
     }
 
     const publish = (what: string, send: () => Promise<unknown>): void => {
-      send().catch(err => log(`gossip: could not publish ${what}: ${(err as Error).message}`))
+      send().catch(err => { logger.warn(`gossip: could not publish ${what}: ${(err as Error).message}`) })
     }
     const miner = new Miner(chain, { onMined: (block) => publish(`block #${block.index}`, async () => await gossipService.publishBlock(block)) })
     cleanups.push(async () => await miner.stop())
@@ -178,11 +193,11 @@ export async function startNode (config: NodeConfig, opts: NodeOptions = {}): Pr
 
     miner.startAuto(config.mineInterval)
 
-    log(`gossipchain node ${peerId} on network ${network}`)
-    log(`chain: height ${chain.height}, head ${chain.head.hash}, ${chain.mempool.count} pending txs, data in ${config.dataDir}`)
-    for (const addr of host.getMultiaddrs()) log(`p2p listening on ${addr.toString()}`)
-    log(`http facade on ${httpUrl}`)
-    if (config.mineInterval > 0) log(`auto-mining pending txs every ${config.mineInterval} ms`)
+    logger.info(`gossipchain node ${peerId} on network ${network}`)
+    logger.info(`chain: height ${chain.height}, head ${chain.head.hash}, ${chain.mempool.count} pending txs, data in ${config.dataDir}`)
+    for (const addr of host.getMultiaddrs()) logger.info(`p2p listening on ${addr.toString()}`)
+    logger.info(`http facade on ${httpUrl}`)
+    if (config.mineInterval > 0) logger.info(`auto-mining pending txs every ${config.mineInterval} ms`)
 
     return { chain, miner, host, peerId, httpUrl, stop: stopAll }
   } catch (err) {

@@ -66,12 +66,12 @@ describe('Miner (worker thread)', function () {
   })
 
   it('abandons the search when a network block takes the height, and leaves the tx pending for the next block', async () => {
-    await open(24)
+    await open(20)
     // A competitor's block at the same height, without our tx, mined beforehand at full difficulty.
-    const genesis = genesisBlock({ name: 'miner-test', genesisTimestamp: 1767225600, bits: 24 })
-    const rival = mineOn(genesis, [], 24, Math.floor(Date.now() / 1000))
+    const genesis = genesisBlock({ name: 'miner-test', genesisTimestamp: 1767225600, bits: 20 })
+    const rival = mineOn(genesis, [], 20, Math.floor(Date.now() / 1000))
     miner = new Miner(chain)
-    const tx = await chain.submitTx(makeTx(networkId({ name: 'miner-test', genesisTimestamp: 1767225600, bits: 24 }), 'contested'))
+    const tx = await chain.submitTx(makeTx(networkId({ name: 'miner-test', genesisTimestamp: 1767225600, bits: 20 }), 'contested'))
     const mining = miner.mine().catch(() => undefined)
     const heads: string[] = []
     chain.on('head', h => heads.push(h.hash))

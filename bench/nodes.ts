@@ -1,0 +1,40 @@
+// Real node processes for the benchmarks, through test/helpers/node-process.ts, each one registered
+// for cleanup (killed and its data dir removed) in the benchmark's Resources, also on failure.
+import { NodeProcess, type StartOptions } from '../test/helpers/node-process.js'
+import { peersOf } from '../test/helpers/network.js'
+import { pollUntil, type Resources } from './harness.js'
+
+export async function startBenchNode (res: Resources, opts: StartOptions = {}): Promise<NodeProcess> {
+  const dataDir = opts.dataDir ?? await res.tempDir('node')
+  const node = await NodeProcess.start({ bits: 8, ...opts, dataDir })
+  res.defer(async () => await node.kill())
+  return node
+}
+
+/** Mempool limits high enough that a benchmark never hits "mempool full". */
+export const BIG_MEMPOOL_ARGS = ['--mempool-max-count', '1000000', '--mempool-max-bytes', String(2 ** 30)]
+
+export async function pendingCount (node: NodeProcess): Promise<number> {
+  return (await node.get<{ pending: number }>('/node_info')).pending
+}
+
+/**
+ * Wait until every node has at least one peer and every peer it has sits in both of its gossip meshes
+ * (GET /peers `mesh: ['tx','block']`). Returns whether that happened before the deadline.
+ */
+export async function waitForFullMeshes (nodes: NodeProcess[], timeoutMs: number): Promise<boolean> {
+  const ok = await pollUntil(async () => {
+    const views = await Promise.all(nodes.map(async n => await peersOf(n)))
+    return views.every(peers => peers.length > 0 && peers.every(p => p.mesh?.includes('tx') === true && p.mesh.includes('block')))
+      ? true
+      : undefined
+  }, timeoutMs, 200)
+  return ok === true
+}
+
+/** POST a pre-serialized JSON body; status only (the body is drained so the keep-alive socket is reused). */
+export async function postRaw (url: string, body: string): Promise<number> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  await res.arrayBuffer()
+  return res.status
+}
