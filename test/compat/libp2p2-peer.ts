@@ -64,7 +64,7 @@ export async function startLibp2p2Peer (topics: string[], muxer: Libp2p2Muxer = 
     services: {
       identify: identify(),
       pubsub: gossipsub({
-        globalSignaturePolicy: 'StrictSign',
+        globalSignaturePolicy: 'StrictNoSign',
         msgIdFn: (msg) => createHash('sha256').update(msg.data).digest(),
         allowPublishToZeroTopicPeers: false,
         emitSelf: false
