@@ -31,6 +31,8 @@ export interface ConnectionProtocols {
   encryption?: string
   /** e.g. '/yamux/1.0.0', '/mplex/6.7.0' */
   multiplexer?: string
+  /** Protocols of the streams open on it, e.g. '/meshsub/1.2.0', '/ipfs/id/1.0.0'. */
+  streams: string[]
 }
 
 export interface Libp2p2Peer {
@@ -88,7 +90,9 @@ export async function startLibp2p2Peer (topics: string[], muxer: Libp2p2Muxer = 
     },
     connectionTo (peerId: string): ConnectionProtocols | undefined {
       const connection = node.getConnections().find(c => c.remotePeer.toString() === peerId && c.status === 'open')
-      return connection === undefined ? undefined : { encryption: connection.encryption, multiplexer: connection.multiplexer }
+      if (connection === undefined) return undefined
+      const streams = connection.streams.flatMap(stream => stream.protocol === undefined ? [] : [stream.protocol])
+      return { encryption: connection.encryption, multiplexer: connection.multiplexer, streams }
     },
     meshPeers: (topic) => pubsub.getMeshPeers(topic),
     async publish (topic: string, data: Uint8Array): Promise<number> {
