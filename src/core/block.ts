@@ -1,9 +1,12 @@
 // Blocks (DESIGN §3): header bytes, hash, proof of work, schema, genesis.
+import * as z from 'zod'
 import { BlockError, BlockErrorCode, TxError } from './errors.js'
 import { fromHex, isHex, toHex, utf8ByteLength } from './bytes.js'
 import { sha256 } from './hash.js'
 import { computeTxRoot } from './merkle.js'
-import { checkSchema, hexCheck, integerCheck, schema, timestampCheck, type Schema, type SchemaFailure } from './schema.js'
+import {
+  hexCheck, integerCheck, jsonArray, jsonNumber, jsonString, schemaMessage, timestampCheck, validate, type SchemaFailure
+} from './schema.js'
 import { parseTx } from './tx.js'
 import {
   BLOCK_VERSION, HEADER_BYTES, MAX_BLOCK_BYTES, MAX_BLOCK_TXS, MAX_TIMESTAMP_SECONDS,
@@ -114,17 +117,17 @@ export function blockWork (bits: number): bigint {
 
 // ---- schema ----
 
-const BLOCK_SCHEMA: Schema = schema([
-  { name: 'index', type: 'number', check: integerCheck(0, Number.MAX_SAFE_INTEGER) },
-  { name: 'transactions', type: 'array' },
-  { name: 'timestamp', type: 'number', check: timestampCheck },
-  { name: 'previous_hash', type: 'string', check: hexCheck(32) },
-  { name: 'nonce', type: 'number', check: integerCheck(0, Number.MAX_SAFE_INTEGER) },
-  { name: 'hash', type: 'string', check: hexCheck(32) },
-  { name: 'version', type: 'number', check: integerCheck(0, 0xffff) },
-  { name: 'bits', type: 'number', check: integerCheck(0, MAX_BITS) },
-  { name: 'tx_root', type: 'string', check: hexCheck(32) }
-])
+const BLOCK_SCHEMA = z.strictObject({
+  index: jsonNumber(integerCheck(0, Number.MAX_SAFE_INTEGER)),
+  transactions: jsonArray(),
+  timestamp: jsonNumber(timestampCheck),
+  previous_hash: jsonString(hexCheck(32)),
+  nonce: jsonNumber(integerCheck(0, Number.MAX_SAFE_INTEGER)),
+  hash: jsonString(hexCheck(32)),
+  version: jsonNumber(integerCheck(0, 0xffff)),
+  bits: jsonNumber(integerCheck(0, MAX_BITS)),
+  tx_root: jsonString(hexCheck(32))
+})
 
 function blockSchemaError (failure: SchemaFailure): BlockError {
   const meta: Record<string, string | number> = {}
@@ -132,7 +135,7 @@ function blockSchemaError (failure: SchemaFailure): BlockError {
   if (failure.limit !== undefined) meta.limit = failure.limit
   // A header field over its range is a shape error; BLOCK_TOO_LARGE means the 1 MiB rule.
   const code = failure.kind === 'TOO_LARGE' ? BlockErrorCode.BAD_FORMAT : BlockErrorCode[failure.kind]
-  return new BlockError(code, failure.message, meta)
+  return new BlockError(code, schemaMessage('block', failure), meta)
 }
 
 /**
@@ -140,9 +143,8 @@ function blockSchemaError (failure: SchemaFailure): BlockError {
  * A bad tx -> BLOCK_INVALID_TX with meta.txIndex, meta.txCode, meta.field.
  */
 export function parseBlock (input: unknown): Block {
-  const failure = checkSchema(input, BLOCK_SCHEMA, 'block')
+  const { value: b, failure } = validate(BLOCK_SCHEMA, input)
   if (failure !== undefined) throw blockSchemaError(failure)
-  const b = input as unknown as Block
   // Refuse before parsing: a 10^6-element array must not cost 10^6 tx parses.
   if (b.transactions.length > MAX_BLOCK_TXS) {
     throw new BlockError(BlockErrorCode.TOO_MANY_TXS, `a block holds at most ${MAX_BLOCK_TXS} transactions`,
@@ -157,17 +159,8 @@ export function parseBlock (input: unknown): Block {
       throw invalidTx(i, err)
     }
   }
-  return {
-    index: b.index,
-    transactions,
-    timestamp: b.timestamp,
-    previous_hash: b.previous_hash,
-    nonce: b.nonce,
-    hash: b.hash,
-    version: b.version,
-    bits: b.bits,
-    tx_root: b.tx_root
-  }
+  // zod's output is already a fresh object in schema (DESIGN) order: only the txs are swapped in.
+  return { ...b, transactions }
 }
 
 /** The BLOCK_INVALID_TX wrapping of a tx's error. */

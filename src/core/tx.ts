@@ -1,13 +1,14 @@
 // Transactions (DESIGN §2): schema, ids, signing and the stateless rules. Stateful rules (already
 // pending, already in the chain) belong to the mempool and the chain.
 import * as nodeCrypto from 'node:crypto'
+import * as z from 'zod'
 import { canonicalJson } from './canonical.js'
 import { TxError, TxErrorCode } from './errors.js'
 import { concatBytes, fromHex, latin1Bytes, toHex, utf8, utf8ByteLength } from './bytes.js'
 import { sha256Hex } from './hash.js'
 import {
-  checkSchema, constantCheck, hexCheck, isPlainObject, labelCheck, latin1Check, schema, spkiPemCheck,
-  timestampCheck, utf8TextCheck, type Schema, type SchemaFailure
+  hexCheck, isPlainObject, jsonNumber, jsonString, labelCheck, latin1Check, nullableString, schemaMessage, spkiPemCheck,
+  timestampCheck, utf8TextCheck, validate, type SchemaFailure
 } from './schema.js'
 import {
   MAX_FUTURE_DRIFT_MS, MAX_ITEM_CHARS, MAX_RSA_PEM_CHARS, MAX_RSA_SIGNATURE_BYTES, MAX_TX_DATA_BYTES,
@@ -40,39 +41,42 @@ const DATA_CHECK = utf8TextCheck(MAX_TX_DATA_BYTES)
 const RSA_PEM_CHECK = spkiPemCheck(MAX_RSA_PEM_CHARS)
 const RSA_SIGNATURE_CHECK = latin1Check(MAX_RSA_SIGNATURE_BYTES)
 
-const ED25519_SCHEMA: Schema = schema([
-  { name: 'scheme', type: 'string', check: constantCheck('ed25519') },
-  { name: 'senderPK', type: 'string', check: hexCheck(32) },
-  { name: 'receiverPK', type: 'string', nullable: true, check: hexCheck(32) },
-  { name: 'item', type: 'string', nullable: true, check: labelCheck(MAX_ITEM_CHARS) },
-  { name: 'data', type: 'string', check: DATA_CHECK },
-  { name: 'timestamp', type: 'number', check: timestampCheck },
-  { name: 'nonce', type: 'string', check: hexCheck(16) },
-  { name: 'signature', type: 'string', check: hexCheck(64) },
-  { name: 'id', type: 'string', check: hexCheck(32) }
-])
+const ED25519_TX = z.strictObject({
+  scheme: z.literal('ed25519'),
+  senderPK: jsonString(hexCheck(32)),
+  receiverPK: nullableString(hexCheck(32)),
+  item: nullableString(labelCheck(MAX_ITEM_CHARS)),
+  data: jsonString(DATA_CHECK),
+  timestamp: jsonNumber(timestampCheck),
+  nonce: jsonString(hexCheck(16)),
+  signature: jsonString(hexCheck(64)),
+  id: jsonString(hexCheck(32))
+})
 
-const RSA_LEGACY_SCHEMA: Schema = schema([
-  { name: 'scheme', type: 'string', check: constantCheck('rsa-legacy') },
-  { name: 'senderPK', type: 'string', check: RSA_PEM_CHECK },
-  { name: 'signature', type: 'string', check: RSA_SIGNATURE_CHECK },
-  { name: 'data', type: 'string', check: DATA_CHECK },
-  { name: 'timestamp', type: 'number', check: timestampCheck },
-  { name: 'id', type: 'string', check: hexCheck(32) }
-])
+const RSA_LEGACY_TX = z.strictObject({
+  scheme: z.literal('rsa-legacy'),
+  senderPK: jsonString(RSA_PEM_CHECK),
+  signature: jsonString(RSA_SIGNATURE_CHECK),
+  data: jsonString(DATA_CHECK),
+  timestamp: jsonNumber(timestampCheck),
+  id: jsonString(hexCheck(32))
+})
+
+/** A tx in its stored form; `scheme` picks the shape, and names the field when it picks none. */
+const STORED_TX = z.discriminatedUnion('scheme', [ED25519_TX, RSA_LEGACY_TX])
 
 /** The body the original wallet fork posts (DESIGN §2 legacy scheme). */
-const LEGACY_SUBMISSION_SCHEMA: Schema = schema([
-  { name: 'senderPK', type: 'string', check: RSA_PEM_CHECK },
-  { name: 'signature', type: 'string', check: RSA_SIGNATURE_CHECK },
-  { name: 'data', type: 'string', check: DATA_CHECK }
-])
+const LEGACY_SUBMISSION = z.strictObject({
+  senderPK: jsonString(RSA_PEM_CHECK),
+  signature: jsonString(RSA_SIGNATURE_CHECK),
+  data: jsonString(DATA_CHECK)
+})
 
 function txSchemaError (failure: SchemaFailure): TxError {
   const meta: Record<string, string | number> = {}
   if (failure.field !== undefined) meta.field = failure.field
   if (failure.limit !== undefined) meta.limit = failure.limit
-  return new TxError(TxErrorCode[failure.kind], failure.message, meta)
+  return new TxError(TxErrorCode[failure.kind], schemaMessage('tx', failure), meta)
 }
 
 /**
@@ -80,33 +84,9 @@ function txSchemaError (failure: SchemaFailure): TxError {
  * object holding exactly the schema's fields in DESIGN order. Throws TxError with meta.field.
  */
 export function parseTx (input: unknown): Tx {
-  if (!isPlainObject(input)) throw new TxError(TxErrorCode.NOT_OBJECT, 'tx must be a JSON object')
-  if (!Object.hasOwn(input, 'scheme')) throw new TxError(TxErrorCode.MISSING_FIELD, 'tx lacks the field "scheme"', { field: 'scheme' })
-  const scheme = input.scheme
-  if (typeof scheme !== 'string') throw new TxError(TxErrorCode.WRONG_TYPE, 'tx.scheme must be a string', { field: 'scheme' })
-  if (scheme === 'ed25519') {
-    const failure = checkSchema(input, ED25519_SCHEMA, 'tx')
-    if (failure !== undefined) throw txSchemaError(failure)
-    const t = input as unknown as Ed25519Tx
-    return {
-      scheme: 'ed25519',
-      senderPK: t.senderPK,
-      receiverPK: t.receiverPK,
-      item: t.item,
-      data: t.data,
-      timestamp: t.timestamp,
-      nonce: t.nonce,
-      signature: t.signature,
-      id: t.id
-    }
-  }
-  if (scheme === 'rsa-legacy') {
-    const failure = checkSchema(input, RSA_LEGACY_SCHEMA, 'tx')
-    if (failure !== undefined) throw txSchemaError(failure)
-    const t = input as unknown as RsaLegacyTx
-    return { scheme: 'rsa-legacy', senderPK: t.senderPK, signature: t.signature, data: t.data, timestamp: t.timestamp, id: t.id }
-  }
-  throw new TxError(TxErrorCode.BAD_FORMAT, 'tx.scheme must be "ed25519" or "rsa-legacy"', { field: 'scheme' })
+  const { value, failure } = validate(STORED_TX, input)
+  if (failure !== undefined) throw txSchemaError(failure)
+  return value
 }
 
 /** True for the original wallet's body: a JSON object without `scheme` (DESIGN §2). */
@@ -121,9 +101,9 @@ export function isLegacySubmission (input: unknown): boolean {
  */
 export function parseLegacySubmission (input: unknown, nowMs: number): RsaLegacyTx {
   if (!Number.isFinite(nowMs) || nowMs < 0) throw new TypeError('nowMs must be a finite, non-negative number of milliseconds')
-  const failure = checkSchema(input, LEGACY_SUBMISSION_SCHEMA, 'tx')
+  const { value, failure } = validate(LEGACY_SUBMISSION, input)
   if (failure !== undefined) throw txSchemaError(failure)
-  const { senderPK, signature, data } = input as { senderPK: string, signature: string, data: string }
+  const { senderPK, signature, data } = value
   return {
     scheme: 'rsa-legacy',
     senderPK,

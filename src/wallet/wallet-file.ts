@@ -1,12 +1,15 @@
 // The wallet file of DESIGN §8: an Ed25519 seed sealed with AES-256-GCM under a PBKDF2-HMAC-SHA256 key.
 // This module is bundled into the web page (DESIGN §9) unchanged, so it uses only WebCrypto
-// (globalThis.crypto), canonicalize, @noble/curves and uint8arrays: no node: imports, no Buffer.
+// (globalThis.crypto), canonicalize, @noble/curves, uint8arrays and zod/mini (the small build of
+// zod for bundles): no node: imports, no Buffer.
 
 import canonicalize from 'canonicalize'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { equals as bytesEqual } from 'uint8arrays/equals'
 import { fromString as bytesFromString } from 'uint8arrays/from-string'
 import { toString as bytesToString } from 'uint8arrays/to-string'
+import * as z from 'zod/mini'
+import { validate, type SchemaFailure } from '../core/schema.js'
 import { WALLET_LOCKED_MESSAGE, WalletError, WalletErrorCode } from './errors.js'
 
 export const WALLET_FORMAT = 'gossipchain-wallet'
@@ -180,45 +183,77 @@ export function describeWallet (file: unknown): WalletDescription {
   }
 }
 
+// ---- the file's shape (DESIGN §8) ----
+
+/** A field's rule as the error says it: `malformed wallet file: kdf.salt must be ...`. */
+function rule (field: string, requirement: string): { error: string } {
+  return { error: `malformed wallet file: ${field} ${requirement}` }
+}
+
+/** Lowercase only, so that one byte has one spelling. */
+function hexField (field: string, bytes: number): z.ZodMiniString {
+  const hexRule = rule(field, `must be ${bytes * 2} lowercase hex characters`)
+  return z.string(hexRule).check(z.regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), hexRule))
+}
+
+const NAME_RULE = rule('name', 'must be 1 to 64 characters of A-Z a-z 0-9 _ . -')
+const ITERATIONS_RULE = rule('kdf.iterations', `must be an integer from 1 to ${MAX_KDF_ITERATIONS}`)
+
+/** The format marker, judged first: some other JSON (a tx, a config) is "not a wallet file", whatever it holds. */
+const WALLET_MARKER = z.looseObject({
+  format: z.literal(WALLET_FORMAT, {
+    error: issue => issue.input === undefined
+      ? 'not a wallet file: missing field format'
+      : `not a wallet file: format must be "${WALLET_FORMAT}"`
+  })
+})
+
+const WALLET_FILE = z.strictObject({
+  format: z.literal(WALLET_FORMAT),
+  version: z.literal(WALLET_VERSION, {
+    error: issue => `unsupported wallet version ${JSON.stringify(issue.input)} (this program reads version ${WALLET_VERSION})`
+  }),
+  name: z.string(NAME_RULE).check(z.regex(WALLET_NAME_PATTERN, NAME_RULE)),
+  publicKey: hexField('publicKey', 32),
+  kdf: z.strictObject({
+    name: z.literal('PBKDF2', rule('kdf.name', 'must be "PBKDF2"')),
+    hash: z.literal('SHA-256', rule('kdf.hash', 'must be "SHA-256"')),
+    iterations: z.int(ITERATIONS_RULE).check(z.minimum(1, ITERATIONS_RULE), z.maximum(MAX_KDF_ITERATIONS, ITERATIONS_RULE)),
+    salt: hexField('kdf.salt', SALT_BYTES)
+  }),
+  cipher: z.strictObject({
+    name: z.literal('AES-GCM', rule('cipher.name', 'must be "AES-GCM"')),
+    iv: hexField('cipher.iv', IV_BYTES)
+  }),
+  ciphertext: hexField('ciphertext', SEED_BYTES + GCM_TAG_BYTES)
+})
+
 /**
  * Checks the exact shape of DESIGN §8 (unknown fields rejected, hex lowercase so that one byte
  * has one spelling) and returns a clean copy. Throws WALLET_MALFORMED naming the field.
  */
 export function parseWalletFile (value: unknown): WalletFile {
-  // The format marker first: some other JSON (a tx, a config) is "not a wallet file", whatever it holds.
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const format = (value as Record<string, unknown>).format
-    if (format === undefined) throw malformed('format', 'not a wallet file: missing field format')
-    if (format !== WALLET_FORMAT) throw malformed('format', `not a wallet file: format must be "${WALLET_FORMAT}"`)
-  }
-  const root = expectObject(value, undefined, ['format', 'version', 'name', 'publicKey', 'kdf', 'cipher', 'ciphertext'])
-  if (root.version !== WALLET_VERSION) {
-    throw malformed('version', `unsupported wallet version ${JSON.stringify(root.version)} (this program reads version ${WALLET_VERSION})`)
-  }
-  if (typeof root.name !== 'string' || !WALLET_NAME_PATTERN.test(root.name)) {
-    throw malformed('name', 'malformed wallet file: name must be 1 to 64 characters of A-Z a-z 0-9 _ . -')
-  }
-  const publicKey = expectHex(root.publicKey, 'publicKey', 32)
-  const kdf = expectObject(root.kdf, 'kdf', ['name', 'hash', 'iterations', 'salt'])
-  if (kdf.name !== 'PBKDF2') throw malformed('kdf.name', 'malformed wallet file: kdf.name must be "PBKDF2"')
-  if (kdf.hash !== 'SHA-256') throw malformed('kdf.hash', 'malformed wallet file: kdf.hash must be "SHA-256"')
-  const iterations = kdf.iterations
-  if (typeof iterations !== 'number' || !Number.isSafeInteger(iterations) || iterations < 1 || iterations > MAX_KDF_ITERATIONS) {
-    throw malformed('kdf.iterations', `malformed wallet file: kdf.iterations must be an integer from 1 to ${MAX_KDF_ITERATIONS}`)
-  }
-  const salt = expectHex(kdf.salt, 'kdf.salt', SALT_BYTES)
-  const cipher = expectObject(root.cipher, 'cipher', ['name', 'iv'])
-  if (cipher.name !== 'AES-GCM') throw malformed('cipher.name', 'malformed wallet file: cipher.name must be "AES-GCM"')
-  const iv = expectHex(cipher.iv, 'cipher.iv', IV_BYTES)
-  const ciphertext = expectHex(root.ciphertext, 'ciphertext', SEED_BYTES + GCM_TAG_BYTES)
-  return {
-    format: WALLET_FORMAT,
-    version: WALLET_VERSION,
-    name: root.name,
-    publicKey,
-    kdf: { name: 'PBKDF2', hash: 'SHA-256', iterations, salt },
-    cipher: { name: 'AES-GCM', iv },
-    ciphertext
+  const marker = validate(WALLET_MARKER, value)
+  // Not an object at all: the full schema says so below.
+  if (marker.failure !== undefined && marker.failure.kind !== 'NOT_OBJECT') throw malformed('format', marker.failure.detail)
+  // Per object: unknown fields, then missing ones, then each field's value in DESIGN order.
+  const { value: wallet, failure } = validate(WALLET_FILE, value, { missingFirst: true })
+  if (failure !== undefined) throw malformedFile(failure)
+  return wallet
+}
+
+function malformedFile ({ kind, field, path, detail }: SchemaFailure): WalletError {
+  switch (kind) {
+    case 'NOT_OBJECT':
+      return malformed(field, field === undefined ? 'not a wallet file: expected a JSON object' : `malformed wallet file: ${field} must be an object`)
+    case 'UNKNOWN_FIELD': {
+      const where = path.length === 1 ? 'the wallet file' : path.slice(0, -1).join('.')
+      return malformed(field, `malformed wallet file: unknown field ${String(field)} in ${where}`)
+    }
+    case 'MISSING_FIELD':
+      return malformed(field, `malformed wallet file: missing field ${String(field)}`)
+    default:
+      return malformed(field, detail)
   }
 }
 
@@ -264,36 +299,6 @@ function copyBytes (bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const copy = new Uint8Array(bytes.length)
   copy.set(bytes)
   return copy
-}
-
-function expectObject (value: unknown, field: string | undefined, keys: readonly string[]): Record<string, unknown> {
-  const where = field === undefined ? 'the wallet file' : field
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw malformed(field, field === undefined
-      ? 'not a wallet file: expected a JSON object'
-      : `malformed wallet file: ${field} must be an object`)
-  }
-  const record = value as Record<string, unknown>
-  for (const key of Object.keys(record)) {
-    if (!keys.includes(key)) {
-      const path = field === undefined ? key : `${field}.${key}`
-      throw malformed(path, `malformed wallet file: unknown field ${path} in ${where}`)
-    }
-  }
-  for (const key of keys) {
-    if (!Object.hasOwn(record, key)) {
-      const path = field === undefined ? key : `${field}.${key}`
-      throw malformed(path, `malformed wallet file: missing field ${path}`)
-    }
-  }
-  return record
-}
-
-function expectHex (value: unknown, field: string, bytes: number): string {
-  if (typeof value !== 'string' || value.length !== bytes * 2 || !/^[0-9a-f]*$/.test(value)) {
-    throw malformed(field, `malformed wallet file: ${field} must be ${bytes * 2} lowercase hex characters`)
-  }
-  return value
 }
 
 function toHex (bytes: Uint8Array): string {
