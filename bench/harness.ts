@@ -13,7 +13,7 @@ export interface BenchRow {
   value: number
   unit: string
   reference: { label: string, value: number, unit: string }
-  /** value / reference.value, or the inverse when `lowerIsBetter` (so > 1 always means "better than the reference"). */
+  /** value / reference.value. */
   ratio: number
   /** How to read the ratio, e.g. "x openssl 1 core". */
   ratioLabel: string
@@ -42,16 +42,16 @@ export interface RunOptions {
   nodes: number
   /** Seed of the random choices (topology, target nodes). */
   seed: number
+  /** Milliseconds between two POSTs of the propagation benchmark. */
+  postIntervalMs: number
   /** Benchmarks to run (ids); all when empty. */
   only: string[]
   /** Write BENCHMARKS.md (default true). */
   write: boolean
 }
 
-export function row (r: Omit<BenchRow, 'ratio'> & { lowerIsBetter?: boolean }): BenchRow {
-  const { lowerIsBetter, ...rest } = r
-  const ratio = lowerIsBetter === true ? r.reference.value / r.value : r.value / r.reference.value
-  return { ...rest, ratio }
+export function row (r: Omit<BenchRow, 'ratio'>): BenchRow {
+  return { ...r, ratio: r.value / r.reference.value }
 }
 
 export function percentile (sorted: number[], p: number): number {
@@ -89,6 +89,9 @@ export async function pollUntil<T> (check: () => Promise<T | undefined>, timeout
   return undefined
 }
 
+/** Thrown by a runPool job to end its lane without counting a failure (time-boxed loops). */
+export class StopPool extends Error {}
+
 /**
  * Run `count` async jobs with at most `concurrency` in flight; resolves when all settled.
  * Returns how many failed (a benchmark reports failures, it does not stop on them).
@@ -103,6 +106,7 @@ export async function runPool (count: number, concurrency: number, job: (i: numb
       try {
         await job(i)
       } catch (err) {
+        if (err instanceof StopPool) { next = count; return }
         failed++
         firstError ??= err
       }
@@ -134,14 +138,23 @@ export class Resources {
   }
 }
 
+const active = new Set<Resources>()
+
 /** Run `body` with its own Resources, released in a finally. */
 export async function withResources<T> (body: (res: Resources) => Promise<T>): Promise<T> {
   const res = new Resources()
+  active.add(res)
   try {
     return await body(res)
   } finally {
     await res.release()
+    active.delete(res)
   }
+}
+
+/** Release everything still held (on SIGINT/SIGTERM of the benchmark run). */
+export async function releaseAll (): Promise<void> {
+  await Promise.all([...active].map(async res => await res.release()))
 }
 
 export function fmt (value: number, digits = 3): string {

@@ -15,6 +15,8 @@ export interface MachineInfo {
   /** OpenSSL that node:crypto links (process.versions.openssl). */
   nodeOpenssl: string
   date: string
+  /** /proc/loadavg when the run started: other work on the machine skews every figure. */
+  loadAtStart: string
 }
 
 export interface OpensslReferences {
@@ -24,6 +26,15 @@ export interface OpensslReferences {
   ed25519VerifiesPerSec: number
   ed25519SignsPerSec: number
   seconds: number
+}
+
+/** 1, 5 and 15 minute load averages. */
+export function loadAverage (): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+  } catch {
+    return 'unknown'
+  }
 }
 
 export async function machineInfo (): Promise<MachineInfo> {
@@ -40,7 +51,8 @@ export async function machineInfo (): Promise<MachineInfo> {
     node: process.version,
     openssl,
     nodeOpenssl: process.versions.openssl,
-    date: new Date().toISOString()
+    date: new Date().toISOString(),
+    loadAtStart: loadAverage()
   }
 }
 

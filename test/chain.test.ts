@@ -142,6 +142,31 @@ describe('Chain service', function () {
     expect(blocks.map((b: Block) => b.hash)).to.deep.equal([GENESIS.hash, a1.hash, a2.hash])
   })
 
+  it('journals concurrent submissions in groups: every acknowledged tx survives a restart', async () => {
+    await store.close()
+    await rm(dir, { recursive: true, force: true })
+    await openChain({ maxCount: 1000 })
+    const txs = Array.from({ length: 300 }, (_, i) => makeTx(NET, `burst ${i}`, { signer: 1 + (i % 3) }))
+    const acknowledged = await Promise.all(txs.map(async tx => (await chain.submitTx(tx)).id))
+    await store.close()
+    await openChain({ maxCount: 1000 })
+    expect(chain.pending().map(t => t.id)).to.have.members(acknowledged)
+  })
+
+  it('a tx journaled while a block confirming it imports ends confirmed, not pending, after a restart', async () => {
+    const tx = makeTx(NET, 'raced')
+    const block = mineOn(GENESIS, [tx], TEST_NETWORK.bits)
+    // Both start together: the journal entry is still queued when the block's batch commits.
+    const [submitted, imported] = await Promise.allSettled([chain.submitTx(tx), chain.submitBlock(block)])
+    expect(imported.status).to.equal('fulfilled')
+    if (submitted.status === 'rejected') expect((submitted.reason as { code: string }).code).to.equal(TxErrorCode.ALREADY_IN_CHAIN)
+    expect(chain.pending()).to.deep.equal([])
+    await store.close()
+    await openChain()
+    expect(chain.pending()).to.deep.equal([])
+    expect((await chain.lookupTx(tx.id))?.status).to.equal('confirmed')
+  })
+
   it('serves sync: locator, locate and blocksAfter', async () => {
     let parent: Block = GENESIS
     const blocks: Block[] = []

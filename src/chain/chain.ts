@@ -73,6 +73,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly lock = new Mutex()
   private readonly blocks = new BlockCache(2048)
   private readonly verified = new VerifiedSignatures(50_000)
+  private journalQueue: Array<{ seq: number, tx: Tx, resolve: () => void, reject: (err: unknown) => void }> = []
 
   private constructor (private readonly init: ChainInit) {
     super()
@@ -111,12 +112,19 @@ export class Chain extends EventEmitter<ChainEvents> {
       main[e.index] = e.hash
     }
     this.main = main
+    const stale = new StoreBatch()
     for (const { seq, tx } of await store.pending()) {
       this.nextSeq = Math.max(this.nextSeq, seq + 1)
-      if (this.mempool.has(tx.id)) continue
+      // Every import removes the journal entries of the txs it confirms in the same batch; this only
+      // guards against a journal written by an older version or by hand.
+      if (this.mempool.has(tx.id) || store.getTxLocationSync(tx.id) !== undefined) {
+        stale.deletePending(seq)
+        continue
+      }
       this.mempool.restore([tx])
       this.pendingSeq.set(tx.id, seq)
     }
+    await store.commit(stale)
   }
 
   // ---- reads ----------------------------------------------------------------------------------
@@ -251,33 +259,64 @@ export class Chain extends EventEmitter<ChainEvents> {
     } else {
       tx = parseTx(input)
     }
-    await this.checkStateful(tx)
+    this.checkStateful(tx)
     checkTxRules(tx, { network: this.networkId, nowMs: this.init.now(), legacyTransactions: this.init.legacyTransactions })
     if (!this.verified.has(tx)) {
       await verifyTxSignature(tx, this.init.verifier, this.networkId)
       this.verified.add(tx)
     }
-    await this.lock.run(async () => {
-      await this.checkStateful(tx) // a block may have confirmed it while we verified
+    const { seq, durable } = await this.lock.run(async () => {
+      this.checkStateful(tx) // a block may have confirmed it while we verified
       this.mempool.add(tx)
       const seq = this.nextSeq++
-      try {
-        await this.init.store.commit(new StoreBatch().putPending(seq, tx))
-      } catch (err) {
-        this.mempool.remove([tx.id])
-        throw err
-      }
       this.pendingSeq.set(tx.id, seq)
+      return { seq, durable: this.journal(seq, tx) }
     })
+    try {
+      await durable
+    } catch (err) {
+      if (this.pendingSeq.get(tx.id) === seq) {
+        this.pendingSeq.delete(tx.id)
+        this.mempool.remove([tx.id])
+      }
+      throw err
+    }
     this.emit('tx', tx)
     return tx
   }
 
-  private async checkStateful (tx: Tx): Promise<void> {
+  private checkStateful (tx: Tx): void {
     if (this.mempool.has(tx.id)) throw new TxError(TxErrorCode.DUPLICATE, 'the transaction is already pending', { id: tx.id })
-    if (await this.init.store.getTxLocation(tx.id) !== undefined) {
+    if (this.init.store.getTxLocationSync(tx.id) !== undefined) {
       throw new TxError(TxErrorCode.ALREADY_IN_CHAIN, 'the transaction is already in the chain', { id: tx.id })
     }
+  }
+
+  /**
+   * Journal a pending tx with group commit: txs accepted while a write is under way go out together
+   * in the next one (or in the next block import's batch), so ingest is not one LevelDB write per tx.
+   * Resolves once the tx is on disk; only then does the node acknowledge it.
+   */
+  private journal (seq: number, tx: Tx): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.journalQueue.push({ seq, tx, resolve, reject })
+      if (this.journalQueue.length === 1) setImmediate(() => { void this.lock.run(async () => { await this.commit(new StoreBatch()) }).catch(() => undefined) })
+    })
+  }
+
+  /** Commit `batch` with the queued journal entries ahead of it (so its deletes win), settling their waiters. */
+  private async commit (batch: StoreBatch): Promise<void> {
+    const queued = this.journalQueue
+    this.journalQueue = []
+    const journal = new StoreBatch()
+    for (const e of queued) journal.putPending(e.seq, e.tx)
+    try {
+      await this.init.store.commit(batch.prepend(journal))
+    } catch (err) {
+      for (const e of queued) e.reject(err)
+      throw err
+    }
+    for (const e of queued) e.resolve()
   }
 
   // ---- blocks ---------------------------------------------------------------------------------
@@ -313,7 +352,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     const batch = new StoreBatch().putBlock(block, { ...entry, work: entry.work.toString() })
 
     if (!isHeavier(entry.work, this.head.work)) {
-      await this.init.store.commit(batch)
+      await this.commit(batch)
       this.index.set(block.hash, entry)
       this.blocks.set(block)
       this.emit('block', { block, status: 'side' })
@@ -349,7 +388,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       restored.push({ seq, tx })
     }
     try {
-      await this.init.store.commit(batch)
+      await this.commit(batch)
     } catch (err) {
       this.index.delete(block.hash)
       throw err
@@ -387,7 +426,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       verifier: this.init.verifier,
       legacyTransactions: this.init.legacyTransactions,
       alreadyVerified: (tx: Tx) => this.verified.has(tx),
-      txInAncestry: async () => false
+      txInAncestry: () => false
     }
     if (parent === undefined) return base
 
@@ -403,9 +442,9 @@ export class Chain extends EventEmitter<ChainEvents> {
       e = this.index.get(e.previous_hash)!
     }
     const forkIndex = e.index
-    base.txInAncestry = async (id: string) => {
+    base.txInAncestry = (id: string) => {
       if (inBranch.has(id)) return true
-      const location = await this.init.store.getTxLocation(id)
+      const location = this.init.store.getTxLocationSync(id)
       return location !== undefined && location.index <= forkIndex
     }
     return base

@@ -124,6 +124,9 @@ export async function createHost<S extends ServiceMap = Record<string, never>> (
       // Re-announcing something the network already has (a tx back in the mempool after a reorg)
       // is not an error.
       ignoreDuplicatePublishError: true,
+      // IDONTWANT (gossipsub 1.2) costs a control frame to every mesh peer per message over this size;
+      // at the default 512 B nearly every ~520 B tx paid it. Only large payloads (blocks) are worth it.
+      idontwantMinDataSize: 16 * 1024,
       emitSelf: false,
       D,
       Dlo,

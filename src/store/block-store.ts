@@ -76,6 +76,12 @@ export class StoreBatch {
     return this
   }
 
+  /** Put `earlier`'s ops ahead of this batch's, so later ops (deletes) win over them. */
+  prepend (earlier: StoreBatch): this {
+    this.ops.unshift(...earlier.ops)
+    return this
+  }
+
   get empty (): boolean {
     return this.ops.length === 0
   }
@@ -137,6 +143,15 @@ export class BlockStore {
 
   async getTxLocation (id: string): Promise<TxLocation | undefined> {
     const value = await this.db.get('t!' + id)
+    return value === undefined ? undefined : JSON.parse(value) as TxLocation
+  }
+
+  /**
+   * The same lookup without a threadpool round trip: the tx ingest path asks it twice per tx, and an
+   * async get would queue behind signature verifications on the libuv threadpool.
+   */
+  getTxLocationSync (id: string): TxLocation | undefined {
+    const value = this.db.getSync('t!' + id)
     return value === undefined ? undefined : JSON.parse(value) as TxLocation
   }
 

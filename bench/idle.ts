@@ -1,0 +1,130 @@
+// Benchmark 5, idle node (DESIGN §11): time from spawn to GET /health answering, and RSS once idle,
+// of `gossipchain start` from source (tsx) and compiled (node dist/cli.js), against a bare Node HTTP server.
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { copyFile, symlink } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { freePort } from '../test/helpers/node-process.js'
+import { log, median, memoryMiB, row, sleep, withResources, type BenchSection, type Resources, type RunOptions } from './harness.js'
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
+const SETTLE_MS = 2000
+const READY_TIMEOUT_MS = 30_000
+
+const BARE_SERVER = "require('node:http').createServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end('{\"status\":\"ok\"}') }).listen(Number(process.env.PORT), '127.0.0.1')"
+
+interface Launch { readyMs: number, rssMiB: number, peakMiB: number }
+
+async function stopChild (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+/** Spawn, poll /health every 10 ms until it answers 200, let it idle, read its memory, stop it. */
+async function launch (res: Resources, args: (port: number, dataDir: string) => string[], env: Record<string, string> = {}): Promise<Launch> {
+  const port = await freePort()
+  const dataDir = await res.tempDir('idle')
+  let output = ''
+  const t0 = performance.now()
+  const child = spawn(process.execPath, args(port, dataDir), {
+    cwd: repoRoot, env: { ...process.env, GOSSIPCHAIN_P2P_HOST: '127.0.0.1', PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe']
+  })
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString() })
+  try {
+    let readyMs: number | undefined
+    const deadline = Date.now() + READY_TIMEOUT_MS
+    while (readyMs === undefined && Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${output.slice(-2000)}`)
+      const ok = await fetch(`http://127.0.0.1:${port}/health`).then(async r => { await r.arrayBuffer(); return r.ok }, () => false)
+      if (ok) readyMs = performance.now() - t0
+      else await sleep(10)
+    }
+    if (readyMs === undefined) throw new Error(`no /health answer within ${READY_TIMEOUT_MS} ms: ${output.slice(-2000)}`)
+    await sleep(SETTLE_MS)
+    const mem = memoryMiB(child.pid)
+    return { readyMs, rssMiB: mem.rss, peakMiB: mem.peak }
+  } finally {
+    await stopChild(child)
+  }
+}
+
+function startArgs (port: number, dataDir: string): string[] {
+  return ['start', '--data-dir', dataDir, '--http-host', '127.0.0.1', '--http-port', String(port), '--p2p-port', '0', '--bits', '8']
+}
+
+/** dist/cli.js of the checkout, or a fresh `tsc` build in a temp dir that resolves the checkout's node_modules. */
+async function compiledCli (res: Resources, allowBuild: boolean): Promise<{ cli: string, how: string } | undefined> {
+  const checkoutDist = join(repoRoot, 'dist', 'cli.js')
+  if (existsSync(checkoutDist)) return { cli: checkoutDist, how: 'the checkout\'s dist/ (npm run build)' }
+  if (!allowBuild) return undefined
+  const dir = await res.tempDir('dist')
+  const t0 = performance.now()
+  // A stale dist/ in the checkout would win over src/ in bin/gossipchain.js, so build outside it.
+  await promisify(execFile)(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repoRoot, 'tsconfig.json'), '--outDir', join(dir, 'dist')], { cwd: repoRoot, timeout: 180_000 })
+    .catch((err: Error & { stdout?: string }) => {
+      // tsc still emits when other parts of src/ have type errors; only a missing output is fatal.
+      if (!existsSync(join(dir, 'dist', 'cli.js'))) throw new Error(`tsc produced no dist/cli.js: ${err.stdout ?? err.message}`)
+    })
+  await copyFile(join(repoRoot, 'package.json'), join(dir, 'package.json')) // "type": "module" and the version
+  await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir')
+  return { cli: join(dir, 'dist', 'cli.js'), how: `a tsc build of src/ into a temp dir (${((performance.now() - t0) / 1000).toFixed(1)} s; no dist/ in the checkout)` }
+}
+
+export async function idleBenchmark (opts: RunOptions): Promise<BenchSection> {
+  const runs = opts.quick ? 1 : 3
+  const section: BenchSection = {
+    id: 'idle',
+    title: '5. Idle node',
+    method: [
+      `A fresh node (empty data dir, bits 8, p2p on 127.0.0.1:0) is spawned ${runs} time(s) per variant; "ready" is the time from`,
+      'spawn() to the first 200 of GET /health (polled every 10 ms); RSS is VmRSS of /proc/<pid>/status after',
+      `${SETTLE_MS / 1000} s of idling (VmHWM, the peak, in the notes). Variants: \`node --import tsx src/cli.ts start\` (what the tests run)`,
+      'and `node dist/cli.js start` (compiled, what a deployment runs). Reference: a bare Node HTTP server answering /health,',
+      'spawned and polled the same way. Medians over the runs.'
+    ].join(' '),
+    rows: [],
+    details: []
+  }
+
+  await withResources(async res => {
+    const measure = async (what: string, args: (port: number, dataDir: string) => string[]): Promise<Launch> => {
+      const all: Launch[] = []
+      for (let i = 0; i < runs; i++) all.push(await launch(res, args))
+      const out = { readyMs: median(all.map(l => l.readyMs)), rssMiB: median(all.map(l => l.rssMiB)), peakMiB: median(all.map(l => l.peakMiB)) }
+      log(`idle: ${what}: ready ${out.readyMs.toFixed(0)} ms, RSS ${out.rssMiB.toFixed(0)} MiB`)
+      return out
+    }
+    const bare = await measure('bare node', () => ['-e', BARE_SERVER])
+    const readyRef = { label: 'bare Node HTTP server ready', value: bare.readyMs, unit: 'ms' }
+    const rssRef = { label: 'bare Node HTTP server RSS', value: bare.rssMiB, unit: 'MiB' }
+    const variants: Array<{ name: string, args: (port: number, dataDir: string) => string[] }> = [
+      { name: 'tsx src/cli.ts', args: (port, dataDir) => ['--import', 'tsx', join(repoRoot, 'src', 'cli.ts'), ...startArgs(port, dataDir)] }
+    ]
+    const compiled = await compiledCli(res, !opts.quick)
+    if (compiled !== undefined) {
+      variants.push({ name: 'node dist/cli.js', args: (port, dataDir) => [compiled.cli, ...startArgs(port, dataDir)] })
+      section.details.push(`Compiled variant: ${compiled.how}.`)
+    } else {
+      section.details.push('Compiled variant skipped: no dist/ in the checkout and --quick does not build one (run without --quick, or `npm run build` first).')
+    }
+    for (const v of variants) {
+      const r = await measure(v.name, v.args)
+      section.rows.push(row({
+        group: section.title, metric: `ready, ${v.name}`, value: r.readyMs, unit: 'ms', reference: readyRef, ratioLabel: 'x bare node',
+        bar: '<= 1 s', meets: r.readyMs <= 1000
+      }))
+      section.rows.push(row({
+        group: section.title, metric: `idle RSS, ${v.name}`, value: r.rssMiB, unit: 'MiB', reference: rssRef, ratioLabel: 'x bare node',
+        bar: '<= 120 MB (114.4 MiB)', meets: r.rssMiB * 2 ** 20 <= 120e6, note: `peak ${r.peakMiB.toFixed(0)} MiB`
+      }))
+    }
+  })
+  return section
+}

@@ -1,0 +1,109 @@
+// `npm run bench` (DESIGN §11): measures the node as it is and reports every figure as a ratio against a
+// reference measured in the same run on the same machine; writes the results into BENCHMARKS.md.
+//   --quick        ~1 minute: shorter timings, smaller chains, 5 nodes
+//   --nodes N      node processes of the propagation benchmark (default 10; 20 for the DESIGN bar)
+//   --only a,b     run some of: mining, ingest, sync, propagation, idle
+//   --seed S       seed of the random topology and targets (default 42)
+//   --post-interval MS  time between two txs of the light-load phase of the propagation benchmark (default 100; the heavy-load phase posts 5x faster)
+//   --no-write     print only, leave BENCHMARKS.md alone
+import '../src/polyfill.js'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { stopAll } from '../test/helpers/node-process.js'
+import { log, releaseAll, type BenchSection, type RunOptions } from './harness.js'
+import { idleBenchmark } from './idle.js'
+import { ingestBenchmark } from './ingest.js'
+import { machineInfo, opensslReferences } from './machine.js'
+import { miningBenchmark } from './mining.js'
+import { propagationBenchmark } from './propagation.js'
+import { consoleTable, markdownSection, writeGeneratedSection } from './report.js'
+import { syncBenchmark } from './sync.js'
+import { signTxs } from './tx-pool.js'
+
+const BENCHMARKS = ['mining', 'ingest', 'sync', 'propagation', 'idle'] as const
+
+function options (): RunOptions {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      nodes: { type: 'string' },
+      seed: { type: 'string', default: '42' },
+      'post-interval': { type: 'string', default: '100' },
+      only: { type: 'string', default: '' },
+      'no-write': { type: 'boolean', default: false }
+    }
+  })
+  const quick = values.quick === true
+  const nodes = values.nodes === undefined ? (quick ? 5 : 10) : Number(values.nodes)
+  if (!Number.isInteger(nodes) || nodes < 2 || nodes > 64) throw new RangeError('--nodes must be an integer from 2 to 64')
+  const seed = Number(values.seed)
+  if (!Number.isInteger(seed)) throw new RangeError('--seed must be an integer')
+  const postIntervalMs = Number(values['post-interval'])
+  if (!Number.isInteger(postIntervalMs) || postIntervalMs < 0 || postIntervalMs > 10_000) throw new RangeError('--post-interval must be an integer from 0 to 10000 (ms)')
+  const only = values.only === '' ? [] : values.only.split(',').map(s => s.trim())
+  for (const id of only) if (!(BENCHMARKS as readonly string[]).includes(id)) throw new RangeError(`--only: unknown benchmark "${id}" (one of ${BENCHMARKS.join(', ')})`)
+  return { quick, nodes, seed, postIntervalMs, only, write: values['no-write'] !== true }
+}
+
+async function main (): Promise<number> {
+  const opts = options()
+  const selected = (id: string): boolean => opts.only.length === 0 || opts.only.includes(id)
+  let interrupted = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) process.exit(130)
+    interrupted = true
+    log(`${signal}: stopping every process and removing temp dirs`)
+    void Promise.all([stopAll(), releaseAll()]).finally(() => process.exit(130))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  const t0 = performance.now()
+  const machine = await machineInfo()
+  log(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, ${machine.openssl}`)
+  const refs = await opensslReferences(opts.quick ? 1 : 3)
+  log(`openssl: sha256/96B ${refs.sha256HashesPerSec.toFixed(0)} hash/s, ed25519 ${refs.ed25519VerifiesPerSec} verify/s (1 core)`)
+
+  let pool: Awaited<ReturnType<typeof signTxs>> = []
+  if (selected('ingest') || selected('sync')) {
+    const count = opts.quick ? 10_000 : 100_000
+    const ts = performance.now()
+    pool = await signTxs(count, { tag: 1, timestamp: Math.floor(Date.now() / 1000) - 60 })
+    log(`signed ${pool.length} txs in ${((performance.now() - ts) / 1000).toFixed(1)} s (not timed)`)
+  }
+
+  const sections: BenchSection[] = []
+  const runs: Array<[string, () => Promise<BenchSection>]> = [
+    ['mining', async () => await miningBenchmark(opts, refs)],
+    ['ingest', async () => await ingestBenchmark(opts, refs, machine, pool)],
+    ['sync', async () => await syncBenchmark(opts, refs, pool)],
+    ['propagation', async () => await propagationBenchmark(opts)],
+    ['idle', async () => await idleBenchmark(opts)]
+  ]
+  for (const [id, bench] of runs) {
+    if (!selected(id)) continue
+    log(`--- ${id}`)
+    try {
+      sections.push(await bench())
+    } catch (err) {
+      log(`${id} FAILED: ${(err as Error).stack ?? String(err)}`)
+      sections.push({ id, title: id, method: '', rows: [], details: [], error: (err as Error).message })
+    } finally {
+      await stopAll() // belt and braces: no node process outlives its benchmark
+    }
+  }
+  const totalSeconds = (performance.now() - t0) / 1000
+
+  process.stdout.write(`\n${consoleTable(sections)}\n\ntotal ${totalSeconds.toFixed(0)} s\n`)
+  if (opts.write) {
+    const file = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'BENCHMARKS.md')
+    await writeGeneratedSection(file, markdownSection(sections, machine, refs, opts, totalSeconds))
+    log(`wrote ${file}`)
+  }
+  return sections.some(s => s.error !== undefined) ? 1 : 0
+}
+
+main().then(code => process.exit(code), err => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`)
+  void Promise.all([stopAll(), releaseAll()]).finally(() => process.exit(2))
+})
