@@ -7,7 +7,6 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { Chain } from './chain/chain.js'
 import { ruleErrorOutcome } from './chain/error-outcome.js'
 import { Miner } from './chain/miner.js'
-import { parseBlock } from './core/block.js'
 import { parseTx } from './core/tx.js'
 import { createNodeVerifier } from './core/verifier.js'
 import type { Block, Tx } from './core/types.js'
@@ -92,11 +91,12 @@ export async function startNode (config: NodeConfig, opts: NodeOptions = {}): Pr
       }
     }
     const validateTx = async (data: Uint8Array): Promise<ValidationOutcome> => await validate(async () => {
-      const tx = await chain.submitTx(parseTx(parseJson(data)))
+      // Gossip carries txs in their stored form only: a legacy submission body is not one.
+      const tx = await chain.acceptTx(parseTx(parseJson(data)))
       return { id: tx.id, createdAt: Math.round(tx.timestamp * 1000) }
     })
     const validateBlock = async (data: Uint8Array): Promise<ValidationOutcome> => await validate(async () => {
-      const { block } = await chain.submitBlock(parseBlock(parseJson(data)))
+      const { block } = await chain.submitBlock(parseJson(data))
       return { id: block.hash, createdAt: Math.round(block.timestamp * 1000) }
     })
 

@@ -259,6 +259,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     } else {
       tx = parseTx(input)
     }
+    return await this.acceptTx(tx)
+  }
+
+  /** A tx already parsed in its stored form (gossip carries no legacy submissions): the rest of submitTx. */
+  async acceptTx (tx: Tx): Promise<Tx> {
     this.checkStateful(tx)
     checkTxRules(tx, { network: this.networkId, nowMs: this.init.now(), legacyTransactions: this.init.legacyTransactions })
     if (!this.verified.has(tx)) {
