@@ -1,42 +1,10 @@
 // `gossipchain config show` in a child process: the precedence of DESIGN §1 end to end, and one clear
 // stderr line naming key and source for a bad value from each source.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
-
-const repoRoot = fileURLToPath(new URL('..', import.meta.url))
-const children = new Set<ChildProcess>()
-
-interface CliResult { code: number | null, stdout: string, stderr: string }
-
-async function runCli (args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const baseEnv: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('GOSSIPCHAIN_') && value !== undefined) baseEnv[key] = value
-  }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-    cwd: repoRoot, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe']
-  })
-  children.add(child)
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const code = await new Promise<number | null>(resolve => child.once('close', resolve))
-  children.delete(child)
-  return { code, stdout, stderr }
-}
-
-function expectOneLineError (result: CliResult, ...includes: string[]): void {
-  expect(result.code).to.not.equal(0)
-  const lines = result.stderr.split('\n').filter(line => line.length > 0)
-  expect(lines, result.stderr).to.have.length(1)
-  expect(lines[0]).to.match(/^gossipchain: /)
-  for (const text of includes) expect(lines[0]).to.include(text)
-}
+import { expectOneLineError, killAllCli, runCli } from './helpers/cli.js'
 
 describe('gossipchain CLI: config show', function () {
   this.timeout(30_000)
@@ -46,7 +14,7 @@ describe('gossipchain CLI: config show', function () {
     directory = mkdtempSync(join(tmpdir(), 'gossipchain-cli-config-'))
   })
   after(function () {
-    for (const child of children) child.kill('SIGKILL')
+    killAllCli()
     rmSync(directory, { recursive: true, force: true })
   })
 

@@ -1,5 +1,5 @@
 // The real `gossipchain` CLI in child processes: wallet new / show, tx sign, and its error paths.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,44 +13,10 @@ import { createNodeVerifier } from '../src/core/verifier.js'
 import type { Ed25519Tx } from '../src/core/types.js'
 import { WALLET_LOCKED_MESSAGE } from '../src/wallet/errors.js'
 import { openWallet } from '../src/wallet/wallet-file.js'
+import { cleanEnv, expectOneLineError, killAllCli, runCli } from './helpers/cli.js'
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const PYTHON = '/usr/bin/python3'
-const children = new Set<ChildProcess>()
-
-interface CliResult { code: number | null, stdout: string, stderr: string }
-
-/** Environment without the caller's GOSSIPCHAIN_* settings, plus `extra`. */
-function cleanEnv (extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('GOSSIPCHAIN_') && value !== undefined) env[key] = value
-  }
-  return { ...env, ...extra }
-}
-
-async function runCli (args: string[], env: Record<string, string> = {}, entry: string[] = ['--import', 'tsx', 'src/cli.ts']): Promise<CliResult> {
-  const child = spawn(process.execPath, [...entry, ...args], { cwd: repoRoot, env: cleanEnv(env), stdio: ['pipe', 'pipe', 'pipe'] })
-  children.add(child)
-  child.stdin.end()
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const code = await new Promise<number | null>(resolve => child.once('close', resolve))
-  children.delete(child)
-  return { code, stdout, stderr }
-}
-
-/** DESIGN §1 error contract: non-zero exit, one `gossipchain: ...` line on stderr, no stack trace. */
-function expectOneLineError (result: CliResult, includes: string): void {
-  expect(result.code, `exit code; stderr: ${result.stderr}`).to.not.equal(0)
-  const lines = result.stderr.split('\n').filter(line => line.length > 0)
-  expect(lines, result.stderr).to.have.length(1)
-  expect(lines[0]).to.match(/^gossipchain: /)
-  expect(lines[0]).to.include(includes)
-  expect(result.stderr).to.not.match(/\n\s+at /)
-}
 
 /** JCS (RFC 8785) for a tx's types: strings, finite numbers, null, flat objects; independent of src. */
 function jcs (value: unknown): string {
@@ -136,7 +102,7 @@ describe('gossipchain CLI: wallet and tx', function () {
   })
 
   after(function () {
-    for (const child of children) child.kill('SIGKILL')
+    killAllCli()
     rmSync(directory, { recursive: true, force: true })
   })
 

@@ -20,20 +20,13 @@ import type { Gossip, GossipReceipt, ValidationOutcome } from '../src/p2p/gossip
 import type { SyncSource } from '../src/p2p/sync-routes.js'
 import type { Block } from '../src/core/types.js'
 import type { ServiceMap } from '@libp2p/interface'
+import { waitFor } from './helpers/wait.js'
 
 const NETWORK = 'p2ptest-0badc0de'
 const LOCAL = ['/ip4/127.0.0.1/tcp/0']
-
-/** Polls `check` until it returns a truthy value or the deadline passes. */
-async function waitFor<T> (check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs
-  while (true) {
-    const value = await check()
-    if (value) return value as NonNullable<T>
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
+// In-process hosts settle fast: poll often, and give up well inside the suite's mocha timeout.
+const WAIT_MS = 10_000
+const POLL_MS = 25
 
 function sha256hex (data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex')
@@ -123,7 +116,7 @@ describe('p2p host (DESIGN §5)', function () {
       rep.penalise(peer, PENALTY_INVALID_GOSSIP, 'test')
       expect(rep.score(peer)).to.be.at.most(BAN_SCORE)
       expect(rep.isBanned(peer)).to.equal(true)
-      await waitFor(() => closed.includes(peer.toString()), 'disconnect of the banned peer')
+      await waitFor('disconnect of the banned peer', () => closed.includes(peer.toString()) ? true : undefined, WAIT_MS, POLL_MS)
       clock.t = 5001
       expect(rep.isBanned(peer)).to.equal(false)
     })
@@ -160,13 +153,14 @@ describe('p2p host (DESIGN §5)', function () {
       a = await gossipHost('a', [addrOf(b)])
       c = await gossipHost('c', [addrOf(b)])
       // Meshes form on gossipsub heartbeats once subscriptions are exchanged.
-      await waitFor(() => {
+      await waitFor('meshes A-B-C', () => {
         const bMesh = b.services.gossip.meshPeers()
-        return bMesh.tx.includes(a.peerId.toString()) && bMesh.tx.includes(c.peerId.toString()) &&
+        const meshed = bMesh.tx.includes(a.peerId.toString()) && bMesh.tx.includes(c.peerId.toString()) &&
           bMesh.block.includes(a.peerId.toString()) &&
           a.services.gossip.meshPeers().tx.includes(b.peerId.toString()) &&
           c.services.gossip.meshPeers().tx.includes(b.peerId.toString())
-      }, 'meshes A-B-C')
+        return meshed ? true : undefined
+      }, WAIT_MS, POLL_MS)
       expect(a.getPeers().map(String)).to.not.include(c.peerId.toString())
     })
 
@@ -179,7 +173,7 @@ describe('p2p host (DESIGN §5)', function () {
       const tx = { ok: true, id: 'tx-good-1', createdAt: Date.now() }
       const sent = await a.services.gossip.publishTx(tx as never)
       expect(sent.recipients).to.equal(1)
-      const atC = await waitFor(() => receipts.get('c')!.find(r => r.id === 'tx-good-1'), 'the tx at C')
+      const atC = await waitFor('the tx at C', () => receipts.get('c')!.find(r => r.id === 'tx-good-1'), WAIT_MS, POLL_MS)
       expect(atC).to.include({ topic: txTopic(NETWORK), kind: 'tx', from: b.peerId.toString(), result: 'accept', createdAt: tx.createdAt })
       expect(atC.msgId).to.equal(sha256hex(JSON.stringify(tx)))
       expect(receipts.get('b')!.find(r => r.id === 'tx-good-1')?.from).to.equal(a.peerId.toString())
@@ -187,21 +181,21 @@ describe('p2p host (DESIGN §5)', function () {
 
     it('a block published by C reaches A', async () => {
       await c.services.gossip.publishBlock({ ok: true, id: 'block-good-1' } as never)
-      const atA = await waitFor(() => receipts.get('a')!.find(r => r.id === 'block-good-1'), 'the block at A')
+      const atA = await waitFor('the block at A', () => receipts.get('a')!.find(r => r.id === 'block-good-1'), WAIT_MS, POLL_MS)
       expect(atA).to.include({ topic: blockTopic(NETWORK), kind: 'block', result: 'accept' })
     })
 
     it('a rejected message is not forwarded, and the sender\'s score drops at the validating peer', async () => {
       const scoreBefore = b.services.pubsub.getScore(a.peerId.toString())
       await a.services.gossip.publishTx({ ok: false, id: 'tx-bad-1' } as never)
-      const atB = await waitFor(() => receipts.get('b')!.find(r => r.id === 'tx-bad-1'), 'the bad tx at B')
+      const atB = await waitFor('the bad tx at B', () => receipts.get('b')!.find(r => r.id === 'tx-bad-1'), WAIT_MS, POLL_MS)
       expect(atB).to.include({ result: 'reject', code: 'TX_BAD_SIGNATURE', from: a.peerId.toString() })
       // A valid tx sent after the bad one arrives at C; the bad one never does.
       await a.services.gossip.publishTx({ ok: true, id: 'tx-good-2' } as never)
-      await waitFor(() => receipts.get('c')!.find(r => r.id === 'tx-good-2'), 'the next good tx at C')
+      await waitFor('the next good tx at C', () => receipts.get('c')!.find(r => r.id === 'tx-good-2'), WAIT_MS, POLL_MS)
       expect(receipts.get('c')!.map(r => r.id)).to.not.include('tx-bad-1')
       expect(b.services.reputation.score(a.peerId)).to.be.below(0)
-      await waitFor(() => b.services.pubsub.getScore(a.peerId.toString()) < Math.min(0, scoreBefore), 'gossipsub score of A at B to drop below 0')
+      await waitFor('gossipsub score of A at B to drop below 0', () => b.services.pubsub.getScore(a.peerId.toString()) < Math.min(0, scoreBefore) ? true : undefined, WAIT_MS, POLL_MS)
     })
 
     it('BLOCK_UNKNOWN_PARENT: a block with an unknown parent is ignored and asks for a sync with its sender', async () => {
@@ -231,13 +225,13 @@ describe('p2p host (DESIGN §5)', function () {
         bootstrapOptions: { minBackoffMs: 50, maxBackoffMs: 200 },
         services: { gossip: gossip({ network: NETWORK, validateTx: reject, validateBlock: reject }) }
       })
-      await waitFor(() => offender.services.gossip.meshPeers().tx.includes(judge.peerId.toString()), 'offender meshed with judge')
+      await waitFor('offender meshed with judge', () => offender.services.gossip.meshPeers().tx.includes(judge.peerId.toString()) ? true : undefined, WAIT_MS, POLL_MS)
       const bans: string[] = []
       judge.services.reputation.addEventListener('ban', (evt) => { bans.push(evt.detail.peer) })
       // PENALTY_INVALID_GOSSIP (20) three times crosses BAN_SCORE (-50); twice does not.
       for (let i = 0; i < 3; i++) await offender.services.gossip.publishTx({ bad: i } as never)
-      await waitFor(() => bans.includes(offender.peerId.toString()), 'the offender banned')
-      await waitFor(() => judge.getConnections(offender.peerId).length === 0, 'the offender disconnected')
+      await waitFor('the offender banned', () => bans.includes(offender.peerId.toString()) ? true : undefined, WAIT_MS, POLL_MS)
+      await waitFor('the offender disconnected', () => judge.getConnections(offender.peerId).length === 0 ? true : undefined, WAIT_MS, POLL_MS)
       expect(judge.services.reputation.isBanned(offender.peerId)).to.equal(true)
       // The offender's bootstrap dialer keeps redialing; the judge's gater refuses it after the noise
       // handshake, so the judge never sees it connect. (The dialer may see its dial succeed for a
@@ -245,7 +239,7 @@ describe('p2p host (DESIGN §5)', function () {
       const reconnects: string[] = []
       judge.addEventListener('peer:connect', (evt) => { reconnects.push(evt.detail.toString()) })
       await offender.dial(judge.peerId).catch(() => {})
-      await waitFor(() => offender.getConnections(judge.peerId).length === 0, 'the refused connection to close')
+      await waitFor('the refused connection to close', () => offender.getConnections(judge.peerId).length === 0 ? true : undefined, WAIT_MS, POLL_MS)
       expect(reconnects).to.not.include(offender.peerId.toString())
       expect(judge.getConnections(offender.peerId)).to.have.length(0)
     })
@@ -259,7 +253,7 @@ describe('p2p host (DESIGN §5)', function () {
       const leaf = await startHost({ bootstrap: [address], bootstrapOptions: { minBackoffMs: 50, maxBackoffMs: 200 } })
       expect(leaf.services.bootstrap.status()).to.deep.equal([{ address, peerId: undefined, connected: false }])
       const hub = await startHost({ listen: [address] })
-      await waitFor(() => leaf.services.bootstrap.status()[0].connected, 'the leaf to reach the hub once it listens')
+      await waitFor('the leaf to reach the hub once it listens', () => leaf.services.bootstrap.status()[0].connected ? true : undefined, WAIT_MS, POLL_MS)
       expect(leaf.services.bootstrap.status()).to.deep.equal([{ address, peerId: hub.peerId.toString(), connected: true }])
 
       const lost = new Promise<void>((resolve) => {
@@ -267,10 +261,10 @@ describe('p2p host (DESIGN §5)', function () {
       })
       // The dialer finishes its upgrade before the listener does (noise negotiates the muxer in its
       // handshake): wait until the hub has registered the connection, or hangUp finds nothing to close.
-      await waitFor(() => hub.getConnections(leaf.peerId).length > 0, 'the hub to register the connection')
+      await waitFor('the hub to register the connection', () => hub.getConnections(leaf.peerId).length > 0 ? true : undefined, WAIT_MS, POLL_MS)
       await hub.hangUp(leaf.peerId)
       await lost
-      await waitFor(() => leaf.getConnections(hub.peerId).length > 0, 'the leaf to reconnect')
+      await waitFor('the leaf to reconnect', () => leaf.getConnections(hub.peerId).length > 0 ? true : undefined, WAIT_MS, POLL_MS)
     })
   })
 
@@ -313,7 +307,7 @@ describe('p2p host (DESIGN §5)', function () {
         }
       })
       client = await startHost({ bootstrap: [addrOf(server)] })
-      await waitFor(() => client.getConnections(server.peerId).length > 0, 'client connected')
+      await waitFor('client connected', () => client.getConnections(server.peerId).length > 0 ? true : undefined, WAIT_MS, POLL_MS)
     })
     after(() => { release() })
 

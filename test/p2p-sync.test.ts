@@ -12,9 +12,13 @@ import type { SyncSource, SyncStatus } from '../src/p2p/sync-routes.js'
 import type { SyncLoop, SyncResult, SyncTarget } from '../src/p2p/sync-loop.js'
 import type { Block } from '../src/core/types.js'
 import type { ServiceMap } from '@libp2p/interface'
+import { waitFor } from './helpers/wait.js'
 
 const NETWORK = 'synctest-0badc0de'
 const LOCAL = ['/ip4/127.0.0.1/tcp/0']
+// In-process hosts settle fast: poll often, and give up well inside the suite's mocha timeout.
+const WAIT_MS = 10_000
+const POLL_MS = 25
 
 function sha256hex (data: string): string {
   return createHash('sha256').update(data).digest('hex')
@@ -101,16 +105,6 @@ class FakeChain implements SyncSource, SyncTarget {
       imported++
     }
     return { imported }
-  }
-}
-
-async function waitFor<T> (check: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs
-  while (true) {
-    const value = await check()
-    if (value) return value as NonNullable<T>
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
   }
 }
 
@@ -290,7 +284,7 @@ describe('sync loop (DESIGN §5)', function () {
     expect(result?.error?.code).to.equal('WORK_NOT_DELIVERED')
     expect(victimHost.services.reputation.score(liarHost.peerId)).to.be.below(0)
     expect(victimHost.services.reputation.isBanned(liarHost.peerId)).to.equal(true)
-    await waitFor(() => victimHost.getConnections(liarHost.peerId).length === 0, 'the liar disconnected')
+    await waitFor('the liar disconnected', () => victimHost.getConnections(liarHost.peerId).length === 0 ? true : undefined, WAIT_MS, POLL_MS)
   })
 
   it('a peer that serves an invalid block is penalised and disconnected', async () => {
@@ -305,7 +299,7 @@ describe('sync loop (DESIGN §5)', function () {
     expect(result).to.include({ outcome: 'invalid-data', imported: 29 })
     expect(result?.error?.code).to.equal('BLOCK_HASH_MISMATCH')
     expect(victimHost.services.reputation.isBanned(evilHost.peerId)).to.equal(true)
-    await waitFor(() => victimHost.getConnections(evilHost.peerId).length === 0, 'the peer disconnected')
+    await waitFor('the peer disconnected', () => victimHost.getConnections(evilHost.peerId).length === 0 ? true : undefined, WAIT_MS, POLL_MS)
   })
 
   it('a peer of another network (different genesis) is disconnected without downloading', async () => {
@@ -318,7 +312,7 @@ describe('sync loop (DESIGN §5)', function () {
     const result = await ourHost.services.sync.requestSync(theirHost.peerId)
     expect(result).to.include({ outcome: 'wrong-network', imported: 0, batches: 0 })
     expect(ours.imports).to.have.length(0)
-    await waitFor(() => ourHost.getConnections(theirHost.peerId).length === 0, 'the foreign peer disconnected')
+    await waitFor('the foreign peer disconnected', () => ourHost.getConnections(theirHost.peerId).length === 0 ? true : undefined, WAIT_MS, POLL_MS)
   })
 
   it('one sync at a time per peer: concurrent requests share the running sync', async () => {

@@ -7,7 +7,8 @@ import { computeBlockHash, headerPrefix, HEADER_PREFIX_BYTES, type UnminedBlock 
 import { scanNonces } from './sha256-nonce-kernel.js'
 import { HEADER_BYTES, type Block } from './types.js'
 
-const K = Int32Array.from([
+/** SHA-256 round constants (FIPS 180-4 §4.2.2) as int32; test/vectors/generate-pow-kernel.ts inlines them into the kernel. */
+export const SHA256_K = Int32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -34,7 +35,7 @@ function extendSchedule (w: Int32Array, from: number): void {
 function rounds (s: Int32Array, w: Int32Array, from: number, to: number): void {
   let a = s[0]; let b = s[1]; let c = s[2]; let d = s[3]; let e = s[4]; let f = s[5]; let g = s[6]; let h = s[7]
   for (let t = from; t < to; t++) {
-    const t1 = (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[t] + w[t]) | 0
+    const t1 = (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + SHA256_K[t] + w[t]) | 0
     const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0
     h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0
   }

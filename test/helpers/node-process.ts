@@ -6,6 +6,9 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { waitFor } from './wait.js'
+
+export { waitFor }
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const cli = join(repoRoot, 'src', 'cli.ts')
@@ -21,22 +24,6 @@ export async function freePort (): Promise<number> {
       server.close(() => resolve(port))
     })
   })
-}
-
-/** Poll `check` until it returns a value other than undefined, or fail after `timeoutMs` naming `what`. */
-export async function waitFor<T> (what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastError: unknown
-  while (Date.now() < deadline) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-    } catch (err) {
-      lastError = err
-    }
-    await new Promise(resolve => setTimeout(resolve, everyMs))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`)
 }
 
 export interface StartOptions {
