@@ -2,6 +2,8 @@ import './polyfill.js'
 
 // The `gossipchain` command (DESIGN §1). Every failure a user can cause ends as ONE line on stderr,
 // `gossipchain: <message>`, and a non-zero exit; stack traces only with GOSSIPCHAIN_DEBUG=1.
+// Commands that OPEN a wallet (`tx sign`, `wallet show --unlock`) print the same line for a wrong
+// password and for any modified byte of the file (DESIGN §8); GOSSIPCHAIN_DEBUG=1 adds what failed.
 
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import { readFile, realpath, stat } from 'node:fs/promises'
@@ -12,8 +14,10 @@ import { registerStartCommand } from './cli-start.js'
 import { CONFIG_FILE_ENV, CONFIG_KEYS, ConfigError, loadConfig, type NodeConfig } from './config.js'
 import { TxError } from './core/errors.js'
 import { WalletError, WalletErrorCode } from './wallet/errors.js'
-import { createWallet, describeWallet, openWallet, type WalletDescription } from './wallet/wallet-file.js'
-import { readWalletFile, writeWalletFile } from './wallet/wallet-store.js'
+import {
+  createWallet, describeWallet, openWalletText, parseWalletText, type OpenedWallet, type WalletDescription
+} from './wallet/wallet-file.js'
+import { readWalletFile, readWalletFileBytes, writeWalletFile } from './wallet/wallet-store.js'
 
 /** Everything the commands take from the outside world, so a caller can substitute it. */
 export interface CliContext {
@@ -81,6 +85,8 @@ export async function main (argv: string[] = process.argv, context: CliContext =
     if (error instanceof CommanderError) return error.exitCode
     context.stderr(`gossipchain: ${oneLine(userMessage(error))}\n`)
     if (context.env[DEBUG_ENV] !== undefined && context.env[DEBUG_ENV] !== '' && error instanceof Error) {
+      // WALLET_LOCKED says one thing for every cause on purpose; its meta says which (meta.reason).
+      if (error instanceof WalletError) context.stderr(`gossipchain: debug: ${error.code} ${JSON.stringify(error.meta)}\n`)
       context.stderr(`${error.stack ?? ''}\n`)
     }
     return error instanceof CliError ? error.exitCode : 1
@@ -114,28 +120,42 @@ function registerWalletCommands (program: Command, context: CliContext): void {
     })
 
   wallet.command('show')
-    .description('print a wallet\'s name, public key and KDF parameters; --unlock checks a password')
+    .description('print a wallet\'s name, public key and KDF parameters without the password (a file that is ' +
+      'not a wallet: the error names the faulty field); --unlock opens it with the password first')
     .argument('<file>', 'wallet file')
-    .option('--unlock', 'ask for the password and say whether it opens the wallet')
+    .option('--unlock', 'ask for the password and open the wallet; a wrong password and any modified byte of the file ' +
+      'give the same error, "wrong password or the wallet file was modified"')
     .option('--password-file <file>', `with --unlock: the password is the first line of this file (else $${PASSWORD_ENV}, else a prompt)`)
     .option('--json', 'print the description as JSON')
+    .addHelpText('after', `\nSet ${DEBUG_ENV}=1 to see why a wallet did not open.`)
     .action(async (path: string, opts: { unlock?: boolean, passwordFile?: string, json?: boolean }) => {
-      const walletFile = await readWalletFile(path)
-      const description = describeWallet(walletFile)
-      let unlocked: boolean | undefined
+      let description: WalletDescription
       if (opts.unlock === true) {
-        const password = await readPassword(context, { passwordFile: opts.passwordFile, confirm: false })
-        // A wrong password throws WALLET_LOCKED: one line on stderr, exit 1.
-        const opened = await openWallet(walletFile, password)
+        // Open first: until the file opens, every problem with it is the one WALLET_LOCKED line.
+        const { opened, bytes } = await openWalletAt(context, path, opts.passwordFile)
         opened.seed.fill(0)
-        unlocked = true
+        description = describeWallet(parseWalletText(bytes))
+      } else {
+        description = describeWallet(await readWalletFile(path))
       }
+      const unlocked = opts.unlock === true ? true : undefined
       if (opts.json === true) {
         context.stdout(JSON.stringify({ ...description, ...(unlocked === undefined ? {} : { unlocked }) }) + '\n')
       } else {
         context.stdout(formatDescription(description) + (unlocked === true ? 'unlock:     ok, the password opens this wallet\n' : ''))
       }
     })
+}
+
+/**
+ * Reads the wallet at `path`, asks for its password and opens it. A missing or unreadable file fails
+ * first (WALLET_NOT_FOUND / WALLET_IO: not a modification); after the password, a wrong password and
+ * any modified byte end in the same WALLET_LOCKED (DESIGN §8).
+ */
+async function openWalletAt (context: CliContext, path: string, passwordFile: string | undefined): Promise<{ opened: OpenedWallet, bytes: Uint8Array }> {
+  const bytes = await readWalletFileBytes(path)
+  const password = await readPassword(context, { passwordFile, confirm: false })
+  return { opened: await openWalletText(bytes, password), bytes }
 }
 
 function formatDescription (description: WalletDescription): string {
@@ -155,21 +175,21 @@ function registerTxCommands (program: Command, context: CliContext): void {
 
   tx.command('sign')
     .description('sign a supply-chain record with a wallet and print the tx JSON (post it to /new_transaction)')
-    .requiredOption('--wallet <file>', 'wallet file of the sender')
+    .requiredOption('--wallet <file>', 'wallet file of the sender; a wrong password and any modified byte of it give ' +
+      'the same error, "wrong password or the wallet file was modified"')
     .requiredOption('--data <text>', 'the record, up to 16 KiB of UTF-8')
     .option('--item <id>', 'item / lot id, up to 128 characters')
     .option('--receiver <hex>', 'public key (64 hex) of the entity receiving the item')
     .option('--network <id>', 'network id, e.g. gossipchain-dev-1a2b3c4d (default: from the config)')
     .option('--config <file>', `config file that names the network (else $${CONFIG_FILE_ENV}, else the defaults)`)
     .option('--password-file <file>', `the password is the first line of this file (else $${PASSWORD_ENV}, else a prompt)`)
+    .addHelpText('after', `\nSet ${DEBUG_ENV}=1 to see why a wallet did not open.`)
     .action(async (opts: { wallet: string, data: string, item?: string, receiver?: string, network?: string, config?: string, passwordFile?: string }) => {
       const network = opts.network ?? await networkIdOf(loadConfig({ file: opts.config ?? nonEmpty(context.env[CONFIG_FILE_ENV]), env: context.env }))
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}-[0-9a-f]{8}$/.test(network)) {
         throw new CliError(`--network must be a network id such as gossipchain-dev-1a2b3c4d (<name>-<8 hex>), got ${JSON.stringify(network)}`)
       }
-      const walletFile = await readWalletFile(opts.wallet)
-      const password = await readPassword(context, { passwordFile: opts.passwordFile, confirm: false })
-      const { seed } = await openWallet(walletFile, password)
+      const { opened: { seed } } = await openWalletAt(context, opts.wallet, opts.passwordFile)
       const { signTx } = await import('./core/tx.js')
       try {
         const signed = signTx({

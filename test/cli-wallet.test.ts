@@ -13,7 +13,7 @@ import { createNodeVerifier } from '../src/core/verifier.js'
 import type { Ed25519Tx } from '../src/core/types.js'
 import { WALLET_LOCKED_MESSAGE } from '../src/wallet/errors.js'
 import { openWallet } from '../src/wallet/wallet-file.js'
-import { cleanEnv, expectOneLineError, killAllCli, runCli } from './helpers/cli.js'
+import { cleanEnv, expectOneLineError, killAllCli, runCli, type CliResult } from './helpers/cli.js'
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 const PYTHON = '/usr/bin/python3'
@@ -180,10 +180,13 @@ describe('gossipchain CLI: wallet and tx', function () {
       expect(json.kdf).to.deep.include({ name: 'PBKDF2', hash: 'SHA-256', iterations: 600_000 })
     })
 
-    it('--unlock says the right password opens the wallet', async function () {
+    it('--unlock opens the wallet first, then prints the description and that the password opens it', async function () {
       const result = await runCli(['wallet', 'show', walletPath, '--unlock'], { GOSSIPCHAIN_PASSWORD: password })
       expect(result.code, result.stderr).to.equal(0)
+      expect(result.stdout).to.include(`public key: ${publicKey}`)
       expect(result.stdout).to.include('unlock:     ok')
+      const json = await runCli(['wallet', 'show', walletPath, '--unlock', '--json'], { GOSSIPCHAIN_PASSWORD: password })
+      expect(JSON.parse(json.stdout)).to.deep.include({ name: 'farm_A', publicKey, unlocked: true })
     })
 
     it('WALLET_LOCKED: --unlock with a wrong password', async function () {
@@ -198,8 +201,9 @@ describe('gossipchain CLI: wallet and tx', function () {
       expect(result.stderr).to.equal(`gossipchain: ${WALLET_LOCKED_MESSAGE}\n`)
     })
 
-    it('WALLET_NOT_FOUND: a missing file', async function () {
+    it('WALLET_NOT_FOUND: a missing file (with --unlock too, before any password is asked: not a modification)', async function () {
       expectOneLineError(await runCli(['wallet', 'show', join(directory, 'nope.json')]), 'wallet file not found')
+      expectOneLineError(await runCli(['wallet', 'show', join(directory, 'nope.json'), '--unlock']), 'wallet file not found')
     })
 
     it('WALLET_MALFORMED: a file that is not a wallet', async function () {
@@ -208,6 +212,18 @@ describe('gossipchain CLI: wallet and tx', function () {
       expectOneLineError(await runCli(['wallet', 'show', notWallet]), 'not a wallet file')
       writeFileSync(notWallet, 'not json')
       expectOneLineError(await runCli(['wallet', 'show', notWallet]), 'not valid JSON')
+    })
+
+    it('WALLET_MALFORMED: without --unlock a modified format marker is named precisely; a weak KDF is described', async function () {
+      const text = readFileSync(walletPath, 'utf8')
+      const badFormat = join(directory, 'bad-format.json')
+      writeFileSync(badFormat, text.replace('"gossipchain-wallet"', '"Gossipchain-wallet"'))
+      expectOneLineError(await runCli(['wallet', 'show', badFormat]), 'not a wallet file: format must be "gossipchain-wallet"')
+      const weak = join(directory, 'weak-kdf.json')
+      writeFileSync(weak, text.replace('"iterations": 600000', '"iterations": 500000'))
+      const shown = await runCli(['wallet', 'show', weak])
+      expect(shown.code, shown.stderr).to.equal(0)
+      expect(shown.stdout).to.include('500000 iterations (below 600000: too weak to open)')
     })
   })
 
@@ -293,6 +309,80 @@ describe('gossipchain CLI: wallet and tx', function () {
       expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath, '--data', 'x', '--config', bad], { GOSSIPCHAIN_PASSWORD: password }), `network.bits in file ${bad}`)
       expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath, '--data', 'x', '--config', join(directory, 'absent.json')], { GOSSIPCHAIN_PASSWORD: password }), 'cannot read config file')
       expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath, '--data', 'x'], { GOSSIPCHAIN_PASSWORD: password, GOSSIPCHAIN_BITS: 'x' }), 'GOSSIPCHAIN_BITS')
+    })
+  })
+
+  describe('opening a modified wallet: one byte flipped gives the wrong-password line (DESIGN §8)', function () {
+    /** The file made by `wallet new`, with the byte at `position` XORed with `xor`. */
+    function flippedCopy (label: string, position: number, xor: number): string {
+      const bytes = readFileSync(walletPath)
+      expect(position, label).to.be.within(0, bytes.length - 1)
+      bytes[position] ^= xor
+      const path = join(directory, `flipped-${label}.json`)
+      writeFileSync(path, bytes)
+      return path
+    }
+
+    function flips (): Array<[string, string]> {
+      const text = readFileSync(walletPath, 'latin1')
+      const after = (marker: string): number => text.indexOf(marker) + marker.length
+      const hexDigit = after('"ciphertext": "') + 10
+      return [
+        // Still a well-formed file: only the GCM tag can tell.
+        ['ciphertext-hex-digit', flippedCopy('ciphertext', hexDigit, text.charCodeAt(hexDigit) ^ (text[hexDigit] === '0' ? 0x31 : 0x30))],
+        // The JSON no longer parses.
+        ['closing-brace', flippedCopy('brace', text.lastIndexOf('}'), 0x01)],
+        // Not a wallet file any more, by its marker.
+        ['format-marker', flippedCopy('format', after('"format": "'), 0x20)],
+        // 600000 -> 500000: below the floor.
+        ['iterations-digit', flippedCopy('iterations', after('"iterations": '), 0x36 ^ 0x35)],
+        // A space becomes a tab: the same JSON value, other bytes.
+        ['indent-space', flippedCopy('space', text.indexOf(' '), 0x20 ^ 0x09)]
+      ]
+    }
+
+    it('WALLET_LOCKED: tx sign and wallet show --unlock print exactly the wrong-password line, exit non-zero', async function () {
+      const env = { GOSSIPCHAIN_PASSWORD: password }
+      const sign = async (wallet: string, environment = env): Promise<CliResult> =>
+        await runCli(['tx', 'sign', '--wallet', wallet, '--data', 'x', '--network', 'lab-0123abcd'], environment)
+      const unlock = async (wallet: string, environment = env): Promise<CliResult> =>
+        await runCli(['wallet', 'show', wallet, '--unlock'], environment)
+      const cases = flips()
+      const [wrongSign, wrongUnlock, ...results] = await Promise.all([
+        sign(walletPath, { GOSSIPCHAIN_PASSWORD: 'wrong password' }),
+        unlock(walletPath, { GOSSIPCHAIN_PASSWORD: 'wrong password' }),
+        ...cases.flatMap(([, path]) => [sign(path), unlock(path)])
+      ])
+      const lockedLine = `gossipchain: ${WALLET_LOCKED_MESSAGE}\n`
+      expect(wrongSign.stderr).to.equal(lockedLine)
+      expect(wrongUnlock.stderr).to.equal(lockedLine)
+      for (const [i, [label]] of cases.entries()) {
+        for (const [command, result, wrong] of [['tx sign', results[2 * i], wrongSign], ['wallet show --unlock', results[2 * i + 1], wrongUnlock]] as const) {
+          expectOneLineError(result, WALLET_LOCKED_MESSAGE)
+          expect(result.stderr, `${command}, ${label}`).to.equal(wrong.stderr)
+          expect(result.code, `${command}, ${label}`).to.equal(wrong.code)
+          expect(result.stdout, `${command}, ${label}`).to.equal('')
+        }
+      }
+    })
+
+    it('WALLET_LOCKED: GOSSIPCHAIN_DEBUG=1 adds what failed (meta.reason, the field) after the same line', async function () {
+      const [, , [, formatFlipped], [, weak], [, space]] = flips()
+      const debug = { GOSSIPCHAIN_PASSWORD: password, GOSSIPCHAIN_DEBUG: '1' }
+      const [format, iterations, whitespace, wrong] = await Promise.all([
+        runCli(['wallet', 'show', formatFlipped, '--unlock'], debug),
+        runCli(['tx', 'sign', '--wallet', weak, '--data', 'x', '--network', 'lab-0123abcd'], debug),
+        runCli(['wallet', 'show', space, '--unlock'], debug),
+        runCli(['wallet', 'show', walletPath, '--unlock'], { ...debug, GOSSIPCHAIN_PASSWORD: 'wrong password' })
+      ])
+      for (const result of [format, iterations, whitespace, wrong]) {
+        expect(result.code).to.not.equal(0)
+        expect(result.stderr.split('\n')[0]).to.equal(`gossipchain: ${WALLET_LOCKED_MESSAGE}`)
+      }
+      expect(format.stderr).to.include('gossipchain: debug: WALLET_LOCKED {"reason":"malformed","field":"format"')
+      expect(iterations.stderr).to.include('"reason":"weak-kdf","iterations":500000')
+      expect(whitespace.stderr).to.include('"reason":"not-canonical"')
+      expect(wrong.stderr).to.include('"reason":"decrypt"')
     })
   })
 

@@ -2,7 +2,7 @@
 // a real node process: it gossips forged txs and blocks, and serves a fake heavier chain. The honest
 // node must reject all of it, penalise and drop the peer, and stay on its valid chain.
 import { expect } from 'chai'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -55,13 +55,21 @@ function blockWithoutWork (parent: Block): Block {
 describe('a hostile peer', function () {
   this.timeout(120_000)
   const hosts: Array<Host<HostileServices>> = []
+  const traceDirs: string[] = []
   afterEach(async () => {
     await Promise.all(hosts.splice(0).map(async h => { await h.stop() }))
     await stopAll()
+    await Promise.all(traceDirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
   })
 
+  async function tracePathFor (): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'gossipchain-trace-'))
+    traceDirs.push(dir)
+    return join(dir, 'trace.ndjson')
+  }
+
   it('gossips forged txs and blocks: the node rejects every one, drops the peer and keeps its chain', async () => {
-    const tracePath = join(await mkdtemp(join(tmpdir(), 'gossipchain-trace-')), 'trace.ndjson')
+    const tracePath = await tracePathFor()
     const honest = await NodeProcess.start({ extraArgs: ['--trace', tracePath] })
     const network = (await honest.get<{ network: string }>('/node_info')).network
     await postTx(honest, 'an honest record')
@@ -117,7 +125,7 @@ describe('a hostile peer', function () {
   })
 
   it('serves a fake heavier chain: the node rejects it, drops the peer and stays on its valid chain', async () => {
-    const tracePath = join(await mkdtemp(join(tmpdir(), 'gossipchain-trace-')), 'trace.ndjson')
+    const tracePath = await tracePathFor()
     const honest = await NodeProcess.start({ extraArgs: ['--trace', tracePath] })
     const network = (await honest.get<{ network: string }>('/node_info')).network
     await postTx(honest, 'record before the attack')

@@ -64,12 +64,14 @@ const FIELDS: ReadonlyArray<{ path: FieldPath, domain: 'constant' | 'hex' | 'nam
   { path: ['ciphertext'], domain: 'hex' }
 ]
 
+/** What openWallet must put in WALLET_LOCKED's meta.reason, worked out from the field's domain. */
+type ExpectedReason = 'decrypt' | 'malformed' | 'weak-kdf'
+
 interface Mutation {
   field: string
   before: string | number
   after: string | number
-  /** What openWallet must answer, worked out from the field's domain. */
-  expected: WalletErrorCode
+  reason: ExpectedReason
 }
 
 function getField (file: WalletFile, path: FieldPath): string | number {
@@ -107,25 +109,27 @@ function mutationArbitrary (file: WalletFile, opts: { inDomainOnly: boolean, min
     const at = position % text.length
     if (domain === 'iterations' || typeof before === 'number') {
       const after = Number(text.slice(0, at) + digit + text.slice(at + 1))
-      let expected = WalletErrorCode.LOCKED
-      if (domain === 'constant' || after < 1) expected = WalletErrorCode.MALFORMED
-      else if (after < opts.minIterations) expected = WalletErrorCode.WEAK_KDF
-      return { field, before, after, expected }
+      let reason: ExpectedReason = 'decrypt'
+      if (domain === 'constant' || after < 1) reason = 'malformed'
+      else if (after < opts.minIterations) reason = 'weak-kdf'
+      return { field, before, after, reason }
     }
     const alphabet = domain === 'hex' ? HEX_ALPHABET : domain === 'name' ? NAME_ALPHABET : ''
     const replacement = useOtherChar ? otherChar : domain === 'hex' ? hexChar : domain === 'name' ? nameChar : otherChar
     const after = text.slice(0, at) + replacement + text.slice(at + 1)
-    const expected = domain !== 'constant' && alphabet.includes(replacement) ? WalletErrorCode.LOCKED : WalletErrorCode.MALFORMED
-    return { field, before, after, expected }
+    const reason: ExpectedReason = domain !== 'constant' && alphabet.includes(replacement) ? 'decrypt' : 'malformed'
+    return { field, before, after, reason }
   }).filter(mutation => mutation.before !== mutation.after &&
-    (!opts.inDomainOnly || mutation.expected === WalletErrorCode.LOCKED))
+    (!opts.inDomainOnly || mutation.reason === 'decrypt'))
 }
 
+/** Every mutation fails to open with the one WALLET_LOCKED error; only meta tells the cause. */
 async function checkMutation (file: WalletFile, password: string, mutation: Mutation, allowWeakKdfForTests: boolean): Promise<void> {
   const path = mutation.field.split('.') as unknown as FieldPath
-  const error = await expectWalletError(openWallet(withField(file, path, mutation.after), password, { allowWeakKdfForTests }), mutation.expected)
-  if (mutation.expected === WalletErrorCode.LOCKED) expect(error.message).to.equal(WALLET_LOCKED_MESSAGE)
-  if (mutation.expected === WalletErrorCode.MALFORMED) expect(error.meta.field).to.equal(mutation.field)
+  const error = await expectWalletError(openWallet(withField(file, path, mutation.after), password, { allowWeakKdfForTests }), WalletErrorCode.LOCKED)
+  expect(error.message).to.equal(WALLET_LOCKED_MESSAGE)
+  expect(error.meta.reason, mutation.field).to.equal(mutation.reason)
+  if (mutation.reason === 'malformed') expect(error.meta.field).to.equal(mutation.field)
 }
 
 describe('wallet file (DESIGN §8)', function () {
@@ -176,6 +180,7 @@ describe('wallet file (DESIGN §8)', function () {
           it(`WALLET_LOCKED: wrong password #${i + 1} (${JSON.stringify(password)})`, async function () {
             const error = await expectWalletError(openWallet(vector.file, password), WalletErrorCode.LOCKED)
             expect(error.message).to.equal(WALLET_LOCKED_MESSAGE)
+            expect(error.meta.reason).to.equal(password === '' ? 'empty-password' : 'decrypt')
           })
         }
       })
@@ -191,7 +196,15 @@ describe('wallet file (DESIGN §8)', function () {
       ), { numRuns: 20 })
     })
 
-    it('any one-character edit of any field value never opens: LOCKED in-domain, MALFORMED (naming the field) or WEAK_KDF otherwise', async function () {
+    it('WALLET_LOCKED: an edit of a constant field or of iterations below 600,000 in the 600,000-iteration vector (no key is derived)', async function () {
+      const vector = vectors[0]
+      await fc.assert(fc.asyncProperty(
+        mutationArbitrary(vector.file, { inDomainOnly: false, minIterations: MIN_KDF_ITERATIONS }).filter(mutation => mutation.reason !== 'decrypt'),
+        async mutation => { await checkMutation(vector.file, vector.password, mutation, false) }
+      ), { numRuns: 200 })
+    })
+
+    it('WALLET_LOCKED: any one-character edit of any field value, in its alphabet or not, like a wrong password (meta.reason decrypt, malformed + field, or weak-kdf)', async function () {
       const password = 'fast test password'
       const { file } = await createWallet({ name: 'farm_B', password, iterations: 1000, allowWeakKdfForTests: true })
       await fc.assert(fc.asyncProperty(
@@ -212,6 +225,7 @@ describe('wallet file (DESIGN §8)', function () {
       const forged = { ...header, ciphertext: sealed.toString('hex') }
       const error = await expectWalletError(openWallet(forged, vector.password), WalletErrorCode.LOCKED)
       expect(error.message).to.equal(WALLET_LOCKED_MESSAGE)
+      expect(error.meta.reason).to.equal('key-mismatch')
     })
   })
 
@@ -266,9 +280,9 @@ describe('wallet file (DESIGN §8)', function () {
   })
 
   describe('errors', function () {
-    it('WALLET_MALFORMED: not a wallet file, or a field missing, unknown, mistyped or mis-spelled, naming the field', async function () {
+    const notWallets = (): Array<[unknown, string | undefined]> => {
       const good = vectors[0].file
-      const cases: Array<[unknown, string | undefined]> = [
+      return [
         [null, undefined],
         [[], undefined],
         ['{"format":"gossipchain-wallet"}', undefined],
@@ -289,24 +303,38 @@ describe('wallet file (DESIGN §8)', function () {
         [{ ...good, cipher: { name: 'AES-GCM' } }, 'cipher.iv'],
         [{ ...good, ciphertext: good.ciphertext + '00' }, 'ciphertext']
       ]
-      for (const [input, field] of cases) {
-        const error = await expectWalletError(openWallet(input, vectors[0].password), WalletErrorCode.MALFORMED)
-        expect(error.meta.field, JSON.stringify(input)).to.equal(field)
-        await expectWalletError(() => describeWallet(input), WalletErrorCode.MALFORMED)
-        await expectWalletError(() => parseWalletFile(input), WalletErrorCode.MALFORMED)
+    }
+
+    it('WALLET_MALFORMED: reading (no password) a non-wallet, or a field missing, unknown, mistyped or mis-spelled, names the field', async function () {
+      for (const [input, field] of notWallets()) {
+        const described = await expectWalletError(() => describeWallet(input), WalletErrorCode.MALFORMED)
+        expect(described.meta.field, JSON.stringify(input)).to.equal(field)
+        const parsed = await expectWalletError(() => parseWalletFile(input), WalletErrorCode.MALFORMED)
+        expect(parsed.meta.field, JSON.stringify(input)).to.equal(field)
+        expect(parsed.message).to.not.equal(WALLET_LOCKED_MESSAGE)
       }
     })
 
-    it('WALLET_WEAK_KDF: fewer than 600,000 iterations, unless a test allows it', async function () {
+    it('WALLET_LOCKED: opening the same non-wallets gives the wrong-password error; meta keeps the field and the reading error', async function () {
+      for (const [input, field] of notWallets()) {
+        const reading = await expectWalletError(() => parseWalletFile(input), WalletErrorCode.MALFORMED)
+        const error = await expectWalletError(openWallet(input, vectors[0].password), WalletErrorCode.LOCKED)
+        expect(error.message).to.equal(WALLET_LOCKED_MESSAGE)
+        expect(error.meta, JSON.stringify(input)).to.deep.equal({ reason: 'malformed', field, detail: reading.message })
+      }
+    })
+
+    it('WALLET_WEAK_KDF: createWallet refuses fewer than 600,000 iterations unless a test allows it; opening such a file is WALLET_LOCKED', async function () {
       await expectWalletError(createWallet({ name: 'a', password: 'pw', iterations: 599_999 }), WalletErrorCode.WEAK_KDF)
       const { file } = await createWallet({ name: 'a', password: 'pw', iterations: 1000, allowWeakKdfForTests: true })
-      const error = await expectWalletError(openWallet(file, 'pw'), WalletErrorCode.WEAK_KDF)
-      expect(error.meta).to.deep.equal({ iterations: 1000, minimum: 600_000 })
+      const error = await expectWalletError(openWallet(file, 'pw'), WalletErrorCode.LOCKED)
+      expect(error.message).to.equal(WALLET_LOCKED_MESSAGE)
+      expect(error.meta).to.deep.equal({ reason: 'weak-kdf', iterations: 1000, minimum: 600_000 })
       expect(describeWallet(file).weakKdf).to.equal(true)
       await openWallet(file, 'pw', { allowWeakKdfForTests: true })
     })
 
-    it('WALLET_BAD_ARGUMENT: createWallet names the bad parameter', async function () {
+    it('WALLET_BAD_ARGUMENT: createWallet names the bad parameter; a non-string password to openWallet is a caller bug, not a lock', async function () {
       const fast = { iterations: 1000, allowWeakKdfForTests: true }
       const cases: Array<[Parameters<typeof createWallet>[0], string]> = [
         [{ ...fast, name: 'farm A', password: 'pw' }, 'name'],
@@ -323,6 +351,8 @@ describe('wallet file (DESIGN §8)', function () {
         const error = await expectWalletError(createWallet(opts), WalletErrorCode.BAD_ARGUMENT)
         expect(error.meta.parameter).to.equal(parameter)
       }
+      const opening = await expectWalletError(openWallet(vectors[0].file, 42 as unknown as string), WalletErrorCode.BAD_ARGUMENT)
+      expect(opening.meta.parameter).to.equal('password')
     })
 
     it('WALLET_NO_WEBCRYPTO: a page without crypto.subtle (plain http off localhost) gets a clear error', async function () {

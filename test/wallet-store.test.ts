@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { WalletError, WalletErrorCode } from '../src/wallet/errors.js'
-import { createWallet, type WalletFile } from '../src/wallet/wallet-file.js'
-import { readWalletFile, writeWalletFile } from '../src/wallet/wallet-store.js'
+import { MAX_WALLET_FILE_BYTES, createWallet, walletFileText, type WalletFile } from '../src/wallet/wallet-file.js'
+import { readWalletFile, readWalletFileBytes, writeWalletFile } from '../src/wallet/wallet-store.js'
 
 async function expectWalletError (promise: Promise<unknown>, code: WalletErrorCode): Promise<WalletError> {
   try {
@@ -39,6 +39,25 @@ describe('wallet store (DESIGN §8: atomic, mode 0600, never overwritten)', func
     expect(await readdir(directory)).to.deep.equal(['farm_A.json'])
   })
 
+  it('writes exactly the bytes of walletFileText; readWalletFileBytes gives them back as stored', async function () {
+    const path = join(directory, 'farm_A.json')
+    await writeWalletFile(path, wallet)
+    expect(await readFile(path, 'utf8')).to.equal(walletFileText(wallet))
+    expect(Buffer.from(await readWalletFileBytes(path)).equals(await readFile(path))).to.equal(true)
+    // Not checked here: opening (openWalletText) judges the bytes, so a modified file still reads.
+    await writeFile(join(directory, 'edited.json'), '{ "format": ')
+    expect(Buffer.from(await readWalletFileBytes(join(directory, 'edited.json'))).toString()).to.equal('{ "format": ')
+  })
+
+  it('readWalletFileBytes stops one byte past the limit: enough to say "too large" without reading it all', async function () {
+    const path = join(directory, 'big.json')
+    await writeFile(path, Buffer.alloc(MAX_WALLET_FILE_BYTES * 4, 0x20))
+    expect((await readWalletFileBytes(path)).length).to.equal(MAX_WALLET_FILE_BYTES + 1)
+    const error = await expectWalletError(readWalletFile(path), WalletErrorCode.MALFORMED)
+    expect(error.meta).to.deep.include({ reason: 'too-large', path })
+    expect(error.message).to.include(path)
+  })
+
   it('WALLET_EXISTS: refuses to overwrite and leaves the old file intact', async function () {
     const path = join(directory, 'farm_A.json')
     await writeFile(path, 'precious')
@@ -62,12 +81,16 @@ describe('wallet store (DESIGN §8: atomic, mode 0600, never overwritten)', func
     const path = join(directory, 'missing.json')
     const error = await expectWalletError(readWalletFile(path), WalletErrorCode.NOT_FOUND)
     expect(error.message).to.include(path)
+    expect((await expectWalletError(readWalletFileBytes(path), WalletErrorCode.NOT_FOUND)).meta.path).to.equal(path)
   })
 
   it('WALLET_MALFORMED: not JSON, or JSON that is not a wallet, names the path', async function () {
     const notJson = join(directory, 'not.json')
     await writeFile(notJson, '{ "format": ')
-    expect((await expectWalletError(readWalletFile(notJson), WalletErrorCode.MALFORMED)).message).to.include(notJson)
+    const notJsonError = await expectWalletError(readWalletFile(notJson), WalletErrorCode.MALFORMED)
+    expect(notJsonError.message).to.include(notJson)
+    expect(notJsonError.message).to.include('not valid JSON')
+    expect(notJsonError.meta).to.deep.include({ reason: 'not-json', path: notJson })
     const notWallet = join(directory, 'tx.json')
     await writeFile(notWallet, JSON.stringify({ scheme: 'ed25519' }))
     const error = await expectWalletError(readWalletFile(notWallet), WalletErrorCode.MALFORMED)
@@ -80,5 +103,6 @@ describe('wallet store (DESIGN §8: atomic, mode 0600, never overwritten)', func
     const sub = join(directory, 'sub')
     await mkdir(sub)
     await expectWalletError(readWalletFile(sub), WalletErrorCode.IO)
+    await expectWalletError(readWalletFileBytes(sub), WalletErrorCode.IO)
   })
 })

@@ -3,13 +3,14 @@ import { CodedError, type ErrorMeta } from '../core/errors.js'
 
 export enum WalletErrorCode {
   /**
-   * Wrong password, or the file was edited (any field), or its seed does not give its publicKey.
-   * One code and one message for all of them on purpose: the file must not tell an attacker which.
+   * Opening failed: a wrong password or ANY modification of the file's bytes (a field, the format
+   * marker, a brace, whitespace), or a seed that does not give its publicKey. One code and one message
+   * for all of them on purpose; meta.reason (WalletLockedReason) and meta.field say which, for debugging.
    */
   LOCKED = 'WALLET_LOCKED',
-  /** Not a wallet file: bad JSON, missing / unknown / mistyped field, unsupported format. meta.field */
+  /** Reading without opening (parseWalletFile, parseWalletText, readWalletFile): not a wallet file. meta.field */
   MALFORMED = 'WALLET_MALFORMED',
-  /** PBKDF2 iterations below the OWASP floor (600,000). meta.iterations, meta.minimum */
+  /** createWallet only: PBKDF2 iterations below the OWASP floor (600,000); opening such a file is LOCKED 'weak-kdf'. */
   WEAK_KDF = 'WALLET_WEAK_KDF',
   /** A caller passed a bad argument to createWallet (name, password, seed, salt, iv). meta.parameter */
   BAD_ARGUMENT = 'WALLET_BAD_ARGUMENT',

@@ -2,6 +2,16 @@
 // This module is bundled into the web page (DESIGN §9) unchanged, so it uses only WebCrypto
 // (globalThis.crypto), canonicalize, @noble/curves, uint8arrays and zod/mini (the small build of
 // zod for bundles): no node: imports, no Buffer.
+//
+// Two ways in, on purpose with different errors (DESIGN §8 "wrong password and tampering give one
+// clear error"):
+// - READING without the password (parseWalletFile, parseWalletText, describeWallet) says precisely
+//   what is wrong: WALLET_MALFORMED naming the field, so a user can tell a tx file from a wallet.
+// - OPENING (openWallet, openWalletText) fails with ONE error, WALLET_LOCKED and WALLET_LOCKED_MESSAGE,
+//   for a wrong password and for any modification of the file: an edited field, a broken JSON byte, a
+//   changed format marker, iterations below the floor, even changed whitespace (openWalletText holds the
+//   file to the exact bytes walletFileText writes). What actually failed is in meta (meta.reason,
+//   WalletLockedReason) for debugging; the message never tells.
 
 import canonicalize from 'canonicalize'
 import { ed25519 } from '@noble/curves/ed25519.js'
@@ -10,7 +20,7 @@ import { fromString as bytesFromString } from 'uint8arrays/from-string'
 import { toString as bytesToString } from 'uint8arrays/to-string'
 import * as z from 'zod/mini'
 import { validate, type SchemaFailure } from '../core/schema.js'
-import { WALLET_LOCKED_MESSAGE, WalletError, WalletErrorCode } from './errors.js'
+import { WALLET_LOCKED_MESSAGE, WalletError, WalletErrorCode, type WalletErrorMeta } from './errors.js'
 
 export const WALLET_FORMAT = 'gossipchain-wallet'
 export const WALLET_VERSION = 1
@@ -26,6 +36,8 @@ export const SEED_BYTES = 32
 export const SALT_BYTES = 16
 export const IV_BYTES = 12
 const GCM_TAG_BYTES = 16
+/** A wallet file is ~500 bytes; anything much larger is not one, so nobody needs to read it all. */
+export const MAX_WALLET_FILE_BYTES = 64 * 1024
 /** Entity names such as farm_A: safe in file names, URLs and log lines. */
 export const WALLET_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/
 
@@ -63,7 +75,7 @@ export interface WalletDescription {
   publicKey: string
   kdf: WalletKdfParams
   cipher: WalletCipherParams
-  /** True when kdf.iterations is below MIN_KDF_ITERATIONS (openWallet will refuse it). */
+  /** True when kdf.iterations is below MIN_KDF_ITERATIONS: opening it fails (WALLET_LOCKED, meta.reason 'weak-kdf'). */
   weakKdf: boolean
 }
 
@@ -88,6 +100,21 @@ export interface CreateWalletOptions {
   /** Lets tests go below 600,000 iterations to stay fast. Never set it for real wallets. */
   allowWeakKdfForTests?: boolean
 }
+
+/**
+ * Why opening failed, in WALLET_LOCKED's meta.reason (debugging only: the message is always
+ * WALLET_LOCKED_MESSAGE).
+ * - 'too-large': more than MAX_WALLET_FILE_BYTES (openWalletText)
+ * - 'not-utf8', 'not-json': the bytes are not UTF-8 / not JSON (openWalletText); meta.detail
+ * - 'malformed': not the shape of DESIGN §8; meta.field and meta.detail as parseWalletFile says them
+ * - 'not-canonical': valid, but not byte for byte what walletFileText writes (openWalletText)
+ * - 'weak-kdf': kdf.iterations below MIN_KDF_ITERATIONS; meta.iterations, meta.minimum
+ * - 'empty-password': no wallet has an empty password
+ * - 'decrypt': the GCM tag does not verify (wrong password, or a field edited within its alphabet)
+ * - 'key-mismatch': the sealed seed does not give publicKey
+ */
+export type WalletLockedReason =
+  'too-large' | 'not-utf8' | 'not-json' | 'malformed' | 'not-canonical' | 'weak-kdf' | 'empty-password' | 'decrypt' | 'key-mismatch'
 
 export interface OpenWalletOptions {
   /** Lets tests open wallets made with allowWeakKdfForTests. */
@@ -136,20 +163,51 @@ export async function createWallet (opts: CreateWalletOptions): Promise<{ file: 
 }
 
 /**
- * Unseals a wallet file. A wrong password, an edit of any field and a seed that does not give
- * `publicKey` all end in the same WALLET_LOCKED error (DESIGN §8).
+ * Unseals a wallet file given as a JSON value. A wrong password and any change of a field (its value,
+ * its type, a missing or extra field, the format marker, iterations below the floor) end in the same
+ * WALLET_LOCKED error (DESIGN §8); meta.reason says which (WalletLockedReason). A whitespace-only
+ * change of the file's bytes does not reach this function as a change: use openWalletText for files.
  */
 export async function openWallet (file: unknown, password: string, opts: OpenWalletOptions = {}): Promise<OpenedWallet> {
-  const wallet = parseWalletFile(file)
-  if (wallet.kdf.iterations < MIN_KDF_ITERATIONS && opts.allowWeakKdfForTests !== true) {
-    throw weakKdf(wallet.kdf.iterations)
-  }
   if (typeof password !== 'string') throw badArgument('password', 'password must be a string')
+  let wallet: WalletFile
+  try {
+    wallet = parseWalletFile(file)
+  } catch (error) {
+    throw lockedInsteadOf(error)
+  }
+  return await unseal(wallet, password, opts)
+}
+
+/**
+ * Unseals a wallet file from its bytes (or their UTF-8 text) exactly as stored: what the CLI reads
+ * from disk and the web page from a picked file. Besides everything openWallet checks, the bytes must
+ * be JSON and exactly walletFileText of their content, so that ANY modified byte (a broken brace, a
+ * changed space) fails like a wrong password: WALLET_LOCKED, the same message.
+ */
+export async function openWalletText (text: string | Uint8Array, password: string, opts: OpenWalletOptions = {}): Promise<OpenedWallet> {
+  if (typeof password !== 'string') throw badArgument('password', 'password must be a string')
+  let wallet: WalletFile
+  let decoded: string
+  try {
+    decoded = decodeWalletText(text)
+    wallet = parseWalletFile(parseJson(decoded))
+  } catch (error) {
+    throw lockedInsteadOf(error)
+  }
+  if (decoded !== walletFileText(wallet)) throw locked({ reason: 'not-canonical' })
+  return await unseal(wallet, password, opts)
+}
+
+async function unseal (wallet: WalletFile, password: string, opts: OpenWalletOptions): Promise<OpenedWallet> {
+  if (wallet.kdf.iterations < MIN_KDF_ITERATIONS && opts.allowWeakKdfForTests !== true) {
+    throw locked({ reason: 'weak-kdf', iterations: wallet.kdf.iterations, minimum: MIN_KDF_ITERATIONS })
+  }
   const subtle = webCrypto().subtle
   const { ciphertext, ...header } = wallet
   // No wallet can have an empty password (createWallet refuses one), and WebCrypto implementations
   // differ on zero-length PBKDF2 keys: answer directly.
-  if (password.normalize('NFKC').length === 0) throw locked()
+  if (password.normalize('NFKC').length === 0) throw locked({ reason: 'empty-password' })
 
   const key = await deriveKey(password, fromHex(wallet.kdf.salt), wallet.kdf.iterations, 'decrypt')
   let seed: Uint8Array
@@ -160,11 +218,11 @@ export async function openWallet (file: unknown, password: string, opts: OpenWal
       fromHex(ciphertext)
     ))
   } catch {
-    throw locked()
+    throw locked({ reason: 'decrypt' })
   }
   if (seed.length !== SEED_BYTES || !bytesEqual(ed25519.getPublicKey(seed), fromHex(wallet.publicKey))) {
     seed.fill(0)
-    throw locked()
+    throw locked({ reason: 'key-mismatch' })
   }
   return { name: wallet.name, publicKey: wallet.publicKey, seed }
 }
@@ -181,6 +239,64 @@ export function describeWallet (file: unknown): WalletDescription {
     cipher: { ...wallet.cipher },
     weakKdf: wallet.kdf.iterations < MIN_KDF_ITERATIONS
   }
+}
+
+/**
+ * The bytes of a wallet file as the CLI writes it (and the web page should download it): the
+ * fields in DESIGN §8 order, two-space indent, one final newline. openWalletText accepts only this.
+ */
+export function walletFileText (file: WalletFile): string {
+  const wallet = parseWalletFile(file)
+  // Built field by field so the order is DESIGN's, whatever order the input or the schema library uses.
+  const ordered: WalletFile = {
+    format: wallet.format,
+    version: wallet.version,
+    name: wallet.name,
+    publicKey: wallet.publicKey,
+    kdf: { name: wallet.kdf.name, hash: wallet.kdf.hash, iterations: wallet.kdf.iterations, salt: wallet.kdf.salt },
+    cipher: { name: wallet.cipher.name, iv: wallet.cipher.iv },
+    ciphertext: wallet.ciphertext
+  }
+  return JSON.stringify(ordered, null, 2) + '\n'
+}
+
+/**
+ * Reads a wallet file's bytes (or text) without the password: WALLET_MALFORMED with meta.reason
+ * 'too-large', 'not-utf8' or 'not-json', or as parseWalletFile says it (meta.field). Any layout of
+ * the JSON is accepted here; only opening insists on the exact bytes.
+ */
+export function parseWalletText (text: string | Uint8Array): WalletFile {
+  return parseWalletFile(parseJson(decodeWalletText(text)))
+}
+
+function decodeWalletText (text: string | Uint8Array): string {
+  if (typeof text === 'string') {
+    if (text.length > MAX_WALLET_FILE_BYTES) throw tooLarge()
+    return text
+  }
+  if (!(text instanceof Uint8Array)) throw badArgument('text', 'the wallet file must be a string or a Uint8Array')
+  if (text.length > MAX_WALLET_FILE_BYTES) throw tooLarge()
+  try {
+    // fatal: two different byte strings never give the same text; ignoreBOM: a BOM is kept, not dropped
+    // silently (it then fails as not JSON).
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(text)
+  } catch {
+    throw new WalletError(WalletErrorCode.MALFORMED, 'not a wallet file: not valid UTF-8', { reason: 'not-utf8' })
+  }
+}
+
+function parseJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new WalletError(WalletErrorCode.MALFORMED, 'not a wallet file: not valid JSON',
+      { reason: 'not-json', detail: error instanceof Error ? error.message : String(error) })
+  }
+}
+
+function tooLarge (): WalletError {
+  return new WalletError(WalletErrorCode.MALFORMED, `not a wallet file: larger than ${MAX_WALLET_FILE_BYTES} bytes`,
+    { reason: 'too-large', limit: MAX_WALLET_FILE_BYTES })
 }
 
 // ---- the file's shape (DESIGN §8) ----
@@ -309,8 +425,20 @@ function fromHex (hex: string): Uint8Array<ArrayBuffer> {
   return copyBytes(bytesFromString(hex, 'base16'))
 }
 
-function locked (): WalletError {
-  return new WalletError(WalletErrorCode.LOCKED, WALLET_LOCKED_MESSAGE)
+function locked (meta: { reason: WalletLockedReason } & WalletErrorMeta): WalletError {
+  return new WalletError(WalletErrorCode.LOCKED, WALLET_LOCKED_MESSAGE, meta)
+}
+
+/** A file that cannot be read as a wallet cannot be opened: same error as a wrong password, detail in meta. */
+function lockedInsteadOf (error: unknown): unknown {
+  if (!(error instanceof WalletError) || error.code !== WalletErrorCode.MALFORMED) return error
+  const { reason, ...detail } = error.meta
+  // reason first: GOSSIPCHAIN_DEBUG prints meta as JSON.
+  return locked({
+    reason: typeof reason === 'string' ? reason as WalletLockedReason : 'malformed',
+    ...detail,
+    detail: reason === 'not-json' ? detail.detail : error.message
+  })
 }
 
 function malformed (field: string | undefined, message: string): WalletError {

@@ -1,15 +1,16 @@
 // Wallet files on disk (Node only; the web page downloads the file instead). DESIGN §8: written
-// atomically with mode 0600, never overwritten.
+// atomically with mode 0600, never overwritten, as the exact bytes of walletFileText.
+// To READ a wallet (no password), readWalletFile gives precise errors naming the path and the field.
+// To OPEN one, take readWalletFileBytes and give the bytes to openWalletText: then any modified byte
+// of the file fails like a wrong password (WALLET_LOCKED). A missing file stays WALLET_NOT_FOUND and
+// an unreadable one WALLET_IO: those are not modifications of a wallet.
 
 import { randomBytes } from 'node:crypto'
 import { constants as fsConstants } from 'node:fs'
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { link, open, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { WalletError, WalletErrorCode } from './errors.js'
-import { parseWalletFile, type WalletFile } from './wallet-file.js'
-
-/** A wallet file is ~500 bytes; anything much larger is not one, so do not read it all. */
-const MAX_WALLET_FILE_BYTES = 64 * 1024
+import { MAX_WALLET_FILE_BYTES, parseWalletText, walletFileText, type WalletFile } from './wallet-file.js'
 /** link(2) errors that mean "this file system has no hard links", not "you may not". */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
 
@@ -23,7 +24,7 @@ export async function writeWalletFile (path: string, file: WalletFile): Promise<
   if (typeof path !== 'string' || path.length === 0) {
     throw new WalletError(WalletErrorCode.BAD_ARGUMENT, 'wallet path must be a non-empty string', { parameter: 'path' })
   }
-  const wallet = parseWalletFile(file)
+  const text = walletFileText(file)
   if (await exists(path)) throw walletExists(path)
 
   const directory = dirname(path)
@@ -33,7 +34,7 @@ export async function writeWalletFile (path: string, file: WalletFile): Promise<
     try {
       // The mode given to open() is filtered by the umask; set it exactly.
       await handle.chmod(0o600)
-      await handle.writeFile(JSON.stringify(wallet, null, 2) + '\n', 'utf8')
+      await handle.writeFile(text, 'utf8')
       await handle.sync()
     } finally {
       await handle.close()
@@ -58,16 +59,30 @@ export async function writeWalletFile (path: string, file: WalletFile): Promise<
   await syncDirectory(directory)
 }
 
-/** Reads and shape-checks a wallet file (the password is not needed). */
-export async function readWalletFile (path: string): Promise<WalletFile> {
-  let text: string
+/**
+ * A wallet file's bytes as stored, for openWalletText. Reads at most MAX_WALLET_FILE_BYTES + 1 bytes:
+ * a longer file is no wallet, and the one byte more lets openWalletText say so without reading it all.
+ * Throws WALLET_NOT_FOUND, WALLET_IO (also for a directory) or WALLET_BAD_ARGUMENT (meta.parameter).
+ */
+export async function readWalletFileBytes (path: string): Promise<Uint8Array> {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new WalletError(WalletErrorCode.BAD_ARGUMENT, 'wallet path must be a non-empty string', { parameter: 'path' })
+  }
   try {
-    const info = await stat(path)
-    if (info.isDirectory()) throw ioError(`cannot read wallet file ${path}: it is a directory`, path, undefined)
-    if (info.size > MAX_WALLET_FILE_BYTES) {
-      throw new WalletError(WalletErrorCode.MALFORMED, `not a wallet file: ${path} is larger than ${MAX_WALLET_FILE_BYTES} bytes`, { path })
+    const handle = await open(path, fsConstants.O_RDONLY)
+    try {
+      if ((await handle.stat()).isDirectory()) throw ioError(`cannot read wallet file ${path}: it is a directory`, path, undefined)
+      const buffer = new Uint8Array(MAX_WALLET_FILE_BYTES + 1)
+      let length = 0
+      while (length < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null)
+        if (bytesRead === 0) break
+        length += bytesRead
+      }
+      return buffer.slice(0, length)
+    } finally {
+      await handle.close()
     }
-    text = await readFile(path, 'utf8')
   } catch (error) {
     if (error instanceof WalletError) throw error
     if (errnoOf(error) === 'ENOENT') {
@@ -75,14 +90,17 @@ export async function readWalletFile (path: string): Promise<WalletFile> {
     }
     throw ioError(`cannot read wallet file ${path}`, path, error)
   }
-  let json: unknown
+}
+
+/**
+ * Reads and shape-checks a wallet file without the password (`wallet show`). Precise errors, each
+ * naming the path: WALLET_NOT_FOUND, WALLET_IO, WALLET_MALFORMED (meta.reason 'too-large' / 'not-utf8' /
+ * 'not-json', or meta.field). Not for opening: see readWalletFileBytes.
+ */
+export async function readWalletFile (path: string): Promise<WalletFile> {
+  const bytes = await readWalletFileBytes(path)
   try {
-    json = JSON.parse(text)
-  } catch {
-    throw new WalletError(WalletErrorCode.MALFORMED, `not a wallet file: ${path} is not valid JSON`, { path })
-  }
-  try {
-    return parseWalletFile(json)
+    return parseWalletText(bytes)
   } catch (error) {
     // Say which file: the CLI prints this message as is.
     if (error instanceof WalletError) throw new WalletError(error.code, `${path}: ${error.message}`, { ...error.meta, path })
