@@ -121,9 +121,9 @@ export async function startNode (config: NodeConfig, opts: NodeOptions = {}): Pr
     // announce it, so peers behind us see an unknown parent and sync from us (Bitcoin's tip announcement).
     sync.addEventListener('sync:finished', (evt) => {
       if (evt.detail.imported === 0) return
-      void chain.blockAt(chain.height).then(head => {
+      chain.blockAt(chain.height).then(head => {
         if (head !== undefined) publish(`head #${head.index}`, async () => await gossipService.publishBlock(head))
-      })
+      }, (err: unknown) => { logger.warn(`could not announce the head: ${(err as Error).message}`) })
     })
     chain.on('head', (h) => {
       // During a sync the summary line says it; one line per downloaded block would drown the log.

@@ -8,6 +8,7 @@ import { createNodeVerifier } from '../src/core/verifier.js'
 import { genesisBlock, networkId } from '../src/core/block.js'
 import type { Block } from '../src/core/types.js'
 import { BlockStore } from '../src/store/block-store.js'
+import { legacyBody } from './core-fixtures.js'
 import { makeTx, mineOn, TEST_NETWORK } from './helpers/fixtures.js'
 
 const NET = networkId(TEST_NETWORK)
@@ -19,11 +20,11 @@ describe('Chain service', function () {
   let store: BlockStore
   let chain: Chain
 
-  async function openChain (opts: { maxCount?: number } = {}): Promise<Chain> {
+  async function openChain (opts: { maxCount?: number, legacyTransactions?: boolean } = {}): Promise<Chain> {
     store = await BlockStore.open({ path: join(dir, 'db') })
     chain = await Chain.open({
       store, network: TEST_NETWORK, verifier: createNodeVerifier(), now: () => NOW,
-      mempool: { maxCount: opts.maxCount ?? 100, maxBytes: 1 << 20 }, legacyTransactions: true
+      mempool: { maxCount: opts.maxCount ?? 100, maxBytes: 1 << 20 }, legacyTransactions: opts.legacyTransactions ?? true
     })
     return chain
   }
@@ -165,6 +166,71 @@ describe('Chain service', function () {
     await openChain()
     expect(chain.pending()).to.deep.equal([])
     expect((await chain.lookupTx(tx.id))?.status).to.equal('confirmed')
+  })
+
+  it('a reorg that fails before its write leaves no trace: the block can come again and a restart is consistent', async () => {
+    const a1 = mineOn(GENESIS, [], TEST_NETWORK.bits)
+    await chain.submitBlock(a1)
+    const b1 = mineOn(GENESIS, [], TEST_NETWORK.bits, GENESIS.timestamp + 2)
+    const b2 = mineOn(b1, [], TEST_NETWORK.bits)
+    await chain.submitBlock(b1)
+    // After a restart nothing is cached: the reorg to b2 must read a1 (leaving) and b1 (entering) from
+    // the store. Fail that read once.
+    await store.close()
+    await openChain()
+    const original = store.getBlocks.bind(store)
+    let failures = 1
+    store.getBlocks = async (hashes: string[]) => {
+      if (failures-- > 0) throw new Error('injected read failure')
+      return await original(hashes)
+    }
+    await chain.submitBlock(b2).then(() => expect.fail('expected the injected failure'), (err: Error) => expect(err.message).to.equal('injected read failure'))
+    expect(chain.hasBlock(b2.hash)).to.equal(false)
+    expect(chain.head.hash).to.equal(a1.hash)
+    expect((await chain.submitBlock(b2)).status).to.equal('head')
+    await store.close()
+    await openChain()
+    expect((await chain.mainChain()).map(b => b.hash)).to.deep.equal([GENESIS.hash, b1.hash, b2.hash])
+  })
+
+  it('checks ancestry on a long side branch without reading its blocks from the store again', async () => {
+    let main: Block = GENESIS
+    for (let i = 0; i < 310; i++) { main = mineOn(main, [], TEST_NETWORK.bits); await chain.submitBlock(main) }
+    let reads = 0
+    const original = store.getBlock.bind(store)
+    store.getBlock = async (hash: string) => { reads++; return await original(hash) }
+    // Longer than the block cache (256), so a walk that read blocks would hit the store.
+    let side: Block = GENESIS
+    for (let i = 0; i < 300; i++) {
+      side = mineOn(side, [makeTx(NET, `side ${i}`)], TEST_NETWORK.bits, side.timestamp + 2)
+      expect((await chain.submitBlock(side)).status).to.equal('side')
+    }
+    expect(reads).to.equal(0)
+    // And the rule still holds deep in the branch.
+    const repeat = mineOn(side, [makeTx(NET, 'again')], TEST_NETWORK.bits, side.timestamp + 2)
+    await chain.submitBlock(repeat)
+    const sideTx = (await chain.getBlock(side.hash))!.transactions[0]
+    await expectCode(chain.submitBlock(mineOn(repeat, [sideTx], TEST_NETWORK.bits)), BlockErrorCode.TX_IN_ANCESTRY)
+  })
+
+  it('drops journaled legacy txs at start when legacy transactions were turned off meanwhile', async () => {
+    const legacy = await chain.submitTx(legacyBody('a legacy record'))
+    const native = await chain.submitTx(makeTx(NET, 'a native record'))
+    expect(legacy.scheme).to.equal('rsa-legacy')
+    await store.close()
+    await openChain({ legacyTransactions: false })
+    expect(chain.pending().map(t => t.id)).to.deep.equal([native.id])
+    expect(chain.blockTemplate().transactions.map(t => t.id)).to.deep.equal([native.id])
+  })
+
+  it('serves sync batches within a byte budget', async () => {
+    let parent: Block = GENESIS
+    for (let i = 0; i < 5; i++) { parent = mineOn(parent, [makeTx(NET, 'x'.repeat(4000))], TEST_NETWORK.bits); await chain.submitBlock(parent) }
+    const all = await chain.blocksAfter(GENESIS.hash, 256)
+    expect(all).to.have.length(5)
+    const cut = await chain.blocksAfter(GENESIS.hash, 256, 10_000)
+    expect(cut).to.have.length(2)
+    expect(await chain.blocksAfter(GENESIS.hash, 256, 10)).to.have.length(1) // never empty while blocks follow
   })
 
   it('serves sync: locator, locate and blocksAfter', async () => {

@@ -92,14 +92,15 @@ class FakeChain implements SyncSource, SyncTarget {
   headWork (): bigint { return BigInt(this.blocks.length) }
   hasBlock (hash: string): boolean { return this.byHash.has(hash) }
 
-  async importBlocks (blocks: unknown[], from: string): Promise<{ imported: number, error?: { code: string, message: string } }> {
+  async importBlocks (blocks: unknown[], from: string): Promise<{ imported: number, error?: { code: string, message: string, peerFault: boolean } }> {
     this.imports.push({ count: blocks.length, from })
     let imported = 0
     for (const raw of blocks) {
-      const block = raw as Block & { bad?: boolean }
+      const block = raw as Block & { bad?: boolean, fromTheFuture?: boolean }
       if (this.byHash.has(block.hash)) continue
-      if (block.bad === true) return { imported, error: { code: 'BLOCK_HASH_MISMATCH', message: `block ${block.hash} is invalid` } }
-      if (block.previous_hash !== this.tip.hash) return { imported, error: { code: 'BLOCK_UNKNOWN_PARENT', message: 'parent unknown' } }
+      if (block.bad === true) return { imported, error: { code: 'BLOCK_HASH_MISMATCH', message: `block ${block.hash} is invalid`, peerFault: true } }
+      if (block.fromTheFuture === true) return { imported, error: { code: 'BLOCK_TIMESTAMP_TOO_NEW', message: 'ahead of our clock', peerFault: false } }
+      if (block.previous_hash !== this.tip.hash) return { imported, error: { code: 'BLOCK_UNKNOWN_PARENT', message: 'parent unknown', peerFault: true } }
       this.blocks.push(block)
       this.byHash.set(block.hash, block)
       imported++
@@ -300,6 +301,21 @@ describe('sync loop (DESIGN §5)', function () {
     expect(result?.error?.code).to.equal('BLOCK_HASH_MISMATCH')
     expect(victimHost.services.reputation.isBanned(evilHost.peerId)).to.equal(true)
     await waitFor('the peer disconnected', () => victimHost.getConnections(evilHost.peerId).length === 0 ? true : undefined, WAIT_MS, POLL_MS)
+  })
+
+  it('a block refused for our own reasons (our clock) ends the sync without a penalty', async () => {
+    const full = fakeChain(40)
+    ;(full[30] as Block & { fromTheFuture?: boolean }).fromTheFuture = true
+    const honest = new FakeChain(full)
+    const behind = new FakeChain(full.slice(0, 1))
+    const honestHost = await node(honest, { syncOnConnect: false })
+    const behindHost = await node(behind, { syncOnConnect: false })
+    await behindHost.dial(honestHost.getMultiaddrs()[0])
+    const result = await behindHost.services.sync.requestSync(honestHost.peerId)
+    expect(result).to.include({ outcome: 'failed', imported: 29 })
+    expect(behindHost.services.reputation.isBanned(honestHost.peerId)).to.equal(false)
+    expect(behindHost.services.reputation.score(honestHost.peerId)).to.equal(0)
+    expect(behindHost.getConnections(honestHost.peerId)).to.not.have.length(0)
   })
 
   it('a peer of another network (different genesis) is disconnected without downloading', async () => {

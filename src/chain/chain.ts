@@ -3,7 +3,7 @@
 // It knows nothing of the network or HTTP: edges call it and map its coded errors.
 import { EventEmitter } from 'node:events'
 import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../core/errors.js'
-import { BLOCK_TX_BYTES_BUDGET, blockWork, createBlockTemplate, genesisBlock, networkId, parseBlock, type UnminedBlock } from '../core/block.js'
+import { BLOCK_TX_BYTES_BUDGET, blockSize, blockWork, createBlockTemplate, genesisBlock, networkId, parseBlock, type UnminedBlock } from '../core/block.js'
 import { isHeavier, mempoolChanges, planReorg, type HeaderInfo } from '../core/fork-choice.js'
 import { Mempool } from '../core/mempool.js'
 import { buildMerkleProof, type MerkleProof } from '../core/merkle.js'
@@ -12,6 +12,7 @@ import { medianTimePast, validateBlock, type BlockContext } from '../core/valida
 import { MAX_BLOCK_TXS, MEDIAN_TIME_SPAN, type Block, type NetworkParams, type Tx } from '../core/types.js'
 import { BlockStore, StoreBatch, type StoredHeader } from '../store/block-store.js'
 import { BlockCache } from './block-cache.js'
+import { ruleErrorOutcome } from './error-outcome.js'
 import { VerifiedSignatures } from './verified-signatures.js'
 import { Mutex } from './mutex.js'
 
@@ -33,6 +34,9 @@ export interface ReorgEvent {
 }
 
 export type BlockImportStatus = 'head' | 'side'
+
+/** What one sync answer may carry (DESIGN §5: response <= 8 MiB). */
+const DEFAULT_SYNC_RESPONSE_BYTES = 8 * 1024 * 1024
 
 export interface ChainEvents {
   head: [HeadInfo & { block: Block }]
@@ -71,7 +75,13 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly pendingSeq = new Map<string, number>()
   private nextSeq = 0
   private readonly lock = new Mutex()
-  private readonly blocks = new BlockCache(2048)
+  /** Bounded by count; a block is at most 1 MiB, so at most 256 MiB even when every block is full. */
+  private readonly blocks = new BlockCache(256)
+  /**
+   * Tx ids of blocks off the main chain: ancestry checks on a side branch walk headers and these
+   * instead of reading every branch block from the store for every new block.
+   */
+  private readonly sideTxIds = new Map<string, string[]>()
   private readonly verified = new VerifiedSignatures(50_000)
   private journalQueue: Array<{ seq: number, tx: Tx, resolve: () => void, reject: (err: unknown) => void }> = []
 
@@ -117,7 +127,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       this.nextSeq = Math.max(this.nextSeq, seq + 1)
       // Every import removes the journal entries of the txs it confirms in the same batch; this only
       // guards against a journal written by an older version or by hand.
-      if (this.mempool.has(tx.id) || store.getTxLocationSync(tx.id) !== undefined) {
+      if (this.mempool.has(tx.id) || store.getTxLocationSync(tx.id) !== undefined || !this.passesRulesNow(tx)) {
         stale.deletePending(seq)
         continue
       }
@@ -125,6 +135,16 @@ export class Chain extends EventEmitter<ChainEvents> {
       this.pendingSeq.set(tx.id, seq)
     }
     await store.commit(stale)
+  }
+
+  /** A journaled tx may predate a config change (legacy turned off): it must not poison every template. */
+  private passesRulesNow (tx: Tx): boolean {
+    try {
+      checkTxRules(tx, { network: this.networkId, nowMs: this.init.now(), legacyTransactions: this.init.legacyTransactions })
+      return true
+    } catch {
+      return false
+    }
   }
 
   // ---- reads ----------------------------------------------------------------------------------
@@ -191,10 +211,21 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   /** Sync server: main-chain blocks after `hash`; undefined when `hash` is not on our main chain. */
-  async blocksAfter (hash: string, max: number): Promise<Block[] | undefined> {
+  async blocksAfter (hash: string, max: number, maxBytes = DEFAULT_SYNC_RESPONSE_BYTES): Promise<Block[] | undefined> {
     if (!this.isOnMainChain(hash)) return undefined
     const from = this.index.get(hash)!.index + 1
-    return await this.mainChain(from, max)
+    const hashes = this.main.slice(from, from + Math.max(0, max))
+    // Read a few blocks at a time and stop at the byte budget: 256 full blocks would be 256 MiB of heap.
+    const out: Block[] = []
+    let bytes = 2
+    for (let i = 0; i < hashes.length; i += 16) {
+      for (const b of await this.getBlocksByHash(hashes.slice(i, i + 16))) {
+        bytes += blockSize(b) + 1
+        if (bytes > maxBytes && out.length > 0) return out
+        out.push(b)
+      }
+    }
+    return out
   }
 
   /** Sync server: the highest of the locator hashes on our main chain. */
@@ -333,7 +364,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   /** Sync: import a downloaded batch in order; stops at the first invalid block. */
-  async importBlocks (blocks: unknown[], _from?: string): Promise<{ imported: number, error?: { code: string, message: string } }> {
+  async importBlocks (blocks: unknown[], _from?: string): Promise<{ imported: number, error?: { code: string, message: string, peerFault: boolean } }> {
     let imported = 0
     for (const input of blocks) {
       try {
@@ -341,8 +372,9 @@ export class Chain extends EventEmitter<ChainEvents> {
         imported++
       } catch (err) {
         if (err instanceof BlockError && err.code === BlockErrorCode.ALREADY_KNOWN) continue
-        if (err instanceof BlockError || err instanceof TxError) return { imported, error: { code: err.code, message: err.message } }
-        throw err
+        const outcome = ruleErrorOutcome(err)
+        if (outcome === undefined) throw err
+        return { imported, error: { code: outcome.code, message: outcome.message, peerFault: outcome.gossip === 'reject' } }
       }
     }
     return { imported }
@@ -359,23 +391,17 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (!isHeavier(entry.work, this.head.work)) {
       await this.commit(batch)
       this.index.set(block.hash, entry)
+      this.sideTxIds.set(block.hash, block.transactions.map(t => t.id))
       this.blocks.set(block)
       this.emit('block', { block, status: 'side' })
       return { block, status: 'side' }
     }
 
     // The new block's chain has the most work: connect it, through a reorg when it is not on our tip.
-    this.index.set(block.hash, entry)
-    this.blocks.set(block)
-    let plan: { forkPoint: string, disconnect: string[], connect: string[] }
-    try {
-      plan = planReorg(this.head.hash, block.hash, h => this.index.get(h))
-    } catch (err) {
-      this.index.delete(block.hash)
-      throw err
-    }
+    // Memory changes only after the batch is on disk, so a failure anywhere before leaves no trace.
+    const plan = planReorg(this.head.hash, block.hash, h => h === block.hash ? entry : this.index.get(h))
     const disconnected = await this.getBlocksByHash(plan.disconnect)
-    const connected = await this.getBlocksByHash(plan.connect)
+    const connected = [...await this.getBlocksByHash(plan.connect.slice(0, -1)), block]
     const { restore, evict } = mempoolChanges(disconnected, connected)
     for (const b of disconnected) batch.disconnect(b)
     for (const b of connected) batch.connect(b)
@@ -392,12 +418,11 @@ export class Chain extends EventEmitter<ChainEvents> {
       batch.putPending(seq, tx)
       restored.push({ seq, tx })
     }
-    try {
-      await this.commit(batch)
-    } catch (err) {
-      this.index.delete(block.hash)
-      throw err
-    }
+    await this.commit(batch)
+    this.index.set(block.hash, entry)
+    this.blocks.set(block)
+    for (const b of disconnected) this.sideTxIds.set(b.hash, b.transactions.map(t => t.id))
+    for (const b of connected) this.sideTxIds.delete(b.hash)
 
     // Disk holds the new state; now the memory follows.
     const fork = this.index.get(plan.forkPoint)!
@@ -441,8 +466,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     let e: IndexEntry = parent
     while (this.main[e.index] !== e.hash) {
       if (ids.size > 0) {
-        const b = await this.getBlock(e.hash)
-        for (const t of b?.transactions ?? []) if (ids.has(t.id)) inBranch.add(t.id)
+        for (const id of await this.sideBlockTxIds(e.hash)) if (ids.has(id)) inBranch.add(id)
       }
       e = this.index.get(e.previous_hash)!
     }
@@ -453,6 +477,18 @@ export class Chain extends EventEmitter<ChainEvents> {
       return location !== undefined && location.index <= forkIndex
     }
     return base
+  }
+
+  /** Tx ids of a side-branch block, from memory (filled on import and disconnect) or once from the store. */
+  private async sideBlockTxIds (hash: string): Promise<string[]> {
+    let ids = this.sideTxIds.get(hash)
+    if (ids === undefined) {
+      const block = await this.getBlock(hash)
+      if (block === undefined) throw new Error(`block ${hash} is indexed but not stored`)
+      ids = block.transactions.map(t => t.id)
+      this.sideTxIds.set(hash, ids)
+    }
+    return ids
   }
 
   // ---- mining ---------------------------------------------------------------------------------

@@ -29,6 +29,11 @@ const HTTP_STATUS: Partial<Record<string, ErrorOutcome['httpStatus']>> = {
   [BlockErrorCode.TOO_LARGE]: 413
 }
 
+/** A block refused only because one of its txs is "from the future" for our clock or legacy for our config. */
+function isIgnoredInnerTxError (err: TxError | BlockError): boolean {
+  return err.code === BlockErrorCode.INVALID_TX && (err.meta.txCode === TxErrorCode.FUTURE_TIMESTAMP || err.meta.txCode === TxErrorCode.LEGACY_DISABLED)
+}
+
 /** Map a rule error; anything else is not a client's fault and returns undefined (the edge logs it). */
 export function ruleErrorOutcome (err: unknown): ErrorOutcome | undefined {
   if (!(err instanceof TxError) && !(err instanceof BlockError)) return undefined
@@ -36,7 +41,7 @@ export function ruleErrorOutcome (err: unknown): ErrorOutcome | undefined {
     code: err.code,
     message: err.message,
     httpStatus: HTTP_STATUS[err.code] ?? 400,
-    gossip: IGNORED.has(err.code) ? 'ignore' : 'reject',
+    gossip: IGNORED.has(err.code) || isIgnoredInnerTxError(err) ? 'ignore' : 'reject',
     unknownParent: err.code === BlockErrorCode.UNKNOWN_PARENT
   }
 }

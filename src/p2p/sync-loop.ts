@@ -21,7 +21,7 @@ export interface SyncTarget {
   headWork(): bigint
   hasBlock(hash: string): boolean
   /** Validates and imports blocks in order; an error means the batch (from that block on) is invalid. */
-  importBlocks(blocks: unknown[], from: string): Promise<{ imported: number, error?: { code: string, message: string } }>
+  importBlocks(blocks: unknown[], from: string): Promise<{ imported: number, error?: { code: string, message: string, peerFault: boolean } }>
 }
 
 export type SyncReason = 'connect' | 'unknown-parent' | 'interval' | 'manual'
@@ -289,7 +289,11 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
         const result = await target.importBlocks(batch, peer)
         progress.imported += result.imported
         this.safeDispatchEvent('sync:batch', { detail: { peer, received: batch.length, imported: result.imported, from } })
-        if (result.error != null) throw new PeerFault(result.error.code, `peer served an invalid block: ${result.error.message}`)
+        if (result.error != null) {
+          // Our clock or our config (a block "from the future", legacy txs turned off) is no fault of the peer's.
+          if (!result.error.peerFault) return 'failed'
+          throw new PeerFault(result.error.code, `peer served an invalid block: ${result.error.message}`)
+        }
         from = last.hash
         fromIndex = last.index
         if (fromIndex > status.head.index && target.headWork() < claimed) {
