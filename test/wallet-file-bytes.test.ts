@@ -13,6 +13,7 @@ import {
   type WalletFile, type WalletLockedReason
 } from '../src/wallet/wallet-file.js'
 import { writeWalletFile } from '../src/wallet/wallet-store.js'
+import { expectWalletError } from './helpers/wallet-errors.js'
 
 interface WalletVector { password: string, file: WalletFile }
 const vector = (JSON.parse(await readFile(new URL('./vectors/wallet.json', import.meta.url), 'utf8')) as { vectors: WalletVector[] }).vectors[0]
@@ -23,18 +24,6 @@ const REASONS: readonly WalletLockedReason[] = [
 const FAST = { allowWeakKdfForTests: true }
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text)
 
-async function expectWalletError (promise: Promise<unknown> | (() => unknown), code: WalletErrorCode): Promise<WalletError> {
-  let caught: unknown
-  try {
-    await (typeof promise === 'function' ? promise() : promise)
-  } catch (error) {
-    caught = error
-  }
-  expect(caught, `expected ${code}`).to.be.instanceOf(WalletError)
-  const error = caught as WalletError
-  expect(error.code, error.message).to.equal(code)
-  return error
-}
 
 /** The one error of opening: WALLET_LOCKED, WALLET_LOCKED_MESSAGE, a known meta.reason. */
 async function expectLocked (promise: Promise<unknown>): Promise<WalletError> {

@@ -8,6 +8,7 @@ import { WALLET_LOCKED_MESSAGE, WalletError, WalletErrorCode } from '../src/wall
 import {
   MAX_KDF_ITERATIONS, MIN_KDF_ITERATIONS, createWallet, describeWallet, openWallet, parseWalletFile, type WalletFile
 } from '../src/wallet/wallet-file.js'
+import { expectWalletError } from './helpers/wallet-errors.js'
 
 interface WalletVector {
   description: string
@@ -32,18 +33,6 @@ function sortedJson (value: unknown): string {
   return JSON.stringify(value)
 }
 
-async function expectWalletError (promise: Promise<unknown> | (() => unknown), code: WalletErrorCode): Promise<WalletError> {
-  let caught: unknown
-  try {
-    await (typeof promise === 'function' ? promise() : promise)
-  } catch (error) {
-    caught = error
-  }
-  expect(caught, `expected ${code}`).to.be.instanceOf(WalletError)
-  const error = caught as WalletError
-  expect(error.code, error.message).to.equal(code)
-  return error
-}
 
 // ---- single-character mutations of a wallet file's field values (for the property tests) ----
 

@@ -5,17 +5,8 @@ import { expect } from 'chai'
 import { WalletError, WalletErrorCode } from '../src/wallet/errors.js'
 import { MAX_WALLET_FILE_BYTES, createWallet, walletFileText, type WalletFile } from '../src/wallet/wallet-file.js'
 import { readWalletFile, readWalletFileBytes, writeWalletFile } from '../src/wallet/wallet-store.js'
+import { expectWalletError } from './helpers/wallet-errors.js'
 
-async function expectWalletError (promise: Promise<unknown>, code: WalletErrorCode): Promise<WalletError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(WalletError)
-    expect((error as WalletError).code, (error as Error).message).to.equal(code)
-    return error as WalletError
-  }
-  throw new Error(`expected ${code}`)
-}
 
 describe('wallet store (DESIGN §8: atomic, mode 0600, never overwritten)', function () {
   let directory: string
