@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The gossipchain node image (DESIGN §12). `docker compose up` builds it from docker-compose.yml and runs
+# The gossipchain node image (docs/design.md §13). `docker compose up` builds it from docker-compose.yml and runs
 # one container per config/node-N.json. Without Docker, test/compose-config.test.ts checks this file and
 # test/compose-netns.test.ts runs the same entry point and configs in network namespaces.
 
@@ -24,7 +24,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY config ./config
-# Block store, libp2p key (a stable peer id) and snapshots (DESIGN §5, §6). A fresh named volume copies
+# Block store, libp2p key (a stable peer id) and snapshots (docs/design.md §5, §6). A fresh named volume copies
 # this directory's owner, so the non-root user can write to it.
 RUN mkdir -p /data && chown node:node /data
 ENV GOSSIPCHAIN_DATA_DIR=/data
@@ -32,7 +32,7 @@ VOLUME ["/data"]
 # `node` (uid 1000) comes with the base image; the app files stay root-owned and read-only to it.
 USER node
 # Defaults of a bare `start`: facade 8000, p2p 9000. A standalone container also needs
-# `--http-host 0.0.0.0` (the default facade host is 127.0.0.1, DESIGN §7) or a config that sets it.
+# `--http-host 0.0.0.0` (the default facade host is 127.0.0.1, docs/design.md §7) or a config that sets it.
 EXPOSE 8000 9000
 # /health answers as soon as the facade is up. The slim image has no curl: node's own fetch asks.
 # Compose overrides the test per service with the port from that service's config file.

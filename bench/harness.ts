@@ -1,4 +1,4 @@
-// Shared plumbing of the benchmarks (DESIGN §11): results as ratios against a reference measured in
+// Shared plumbing of the benchmarks (docs/design.md §11): results as ratios against a reference measured in
 // the same run, percentiles, bounded waits, and cleanup of everything a benchmark starts.
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -17,7 +17,7 @@ export interface BenchRow {
   ratio: number
   /** How to read the ratio, e.g. "x openssl 1 core". */
   ratioLabel: string
-  /** The DESIGN §11 bar in words, when there is one for this figure. */
+  /** The docs/design.md §11 bar in words, when there is one for this figure. */
   bar?: string
   /** Whether the bar is met; undefined when the row has no bar. */
   meets?: boolean

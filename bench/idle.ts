@@ -1,4 +1,4 @@
-// Benchmark 5, idle node (DESIGN §11): time from spawn to GET /health answering, and RSS once idle,
+// Benchmark 5, idle node (docs/design.md §11): time from spawn to GET /health answering, and RSS once idle,
 // of `gossipchain start` from source (tsx) and compiled (node dist/cli.js), against a bare Node HTTP server.
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'

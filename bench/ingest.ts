@@ -1,4 +1,4 @@
-// Benchmark 2, signature verification and ingest (DESIGN §11): the node's verifier, Chain.submitTx,
+// Benchmark 2, signature verification and ingest (docs/design.md §11): the node's verifier, Chain.submitTx,
 // and POST /new_transaction on a real node whose txs must also reach a second node by gossip, each
 // against the machine's Ed25519 verify capacity (`openssl speed ed25519` verify/s x cores).
 import { spawn } from 'node:child_process'

@@ -1,4 +1,4 @@
-// The machine a run measured and the OpenSSL references every ratio is taken against (DESIGN §11).
+// The machine a run measured and the OpenSSL references every ratio is taken against (docs/design.md §11).
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, totalmem } from 'node:os'

@@ -1,4 +1,4 @@
-// Benchmark 1, mining (DESIGN §11): searchNonce nonces/s on one thread, and the Miner (worker thread)
+// Benchmark 1, mining (docs/design.md §11): searchNonce nonces/s on one thread, and the Miner (worker thread)
 // end to end at a fixed difficulty, against `openssl speed -evp sha256 -bytes 96` on one core.
 import { join } from 'node:path'
 import { Chain } from '../src/chain/chain.js'

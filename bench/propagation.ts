@@ -1,6 +1,6 @@
-// Benchmark 4, propagation (DESIGN §11): N node processes on 127.0.0.1 in a random connected topology;
+// Benchmark 4, propagation (docs/design.md §11): N node processes on 127.0.0.1 in a random connected topology;
 // txs posted at random nodes; per tx, the time from the POST until every node has it, from the nodes'
-// `--trace` NDJSON gossip events (DESIGN §10).
+// `--trace` NDJSON gossip events (docs/design.md §10).
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'

@@ -18,7 +18,7 @@ function ratio (r: BenchRow): string {
 }
 
 export function consoleTable (sections: BenchSection[]): string {
-  const header = ['benchmark', 'value', 'reference (same run)', 'ratio', 'DESIGN bar', 'meets']
+  const header = ['benchmark', 'value', 'reference (same run)', 'ratio', 'design bar', 'meets']
   const lines: string[][] = [header]
   for (const s of sections) {
     if (s.error !== undefined) lines.push([`${s.title}: FAILED`, s.error.split('\n')[0].slice(0, 100), '', '', '', ''])
@@ -47,7 +47,7 @@ export function markdownSection (sections: BenchSection[], machine: MachineInfo,
   out.push(`- References of this run (one core, \`openssl speed -seconds ${refs.seconds}\`): SHA-256 of 96 B ${fmt(refs.sha256HashesPerSec)} hash/s; ` +
     `Ed25519 ${fmt(refs.ed25519VerifiesPerSec)} verify/s, ${fmt(refs.ed25519SignsPerSec)} sign/s; machine verify capacity ${fmt(refs.ed25519VerifiesPerSec * machine.cores)} verify/s.`)
   out.push('')
-  out.push('| benchmark | value | reference (same run) | ratio | DESIGN bar | meets |')
+  out.push('| benchmark | value | reference (same run) | ratio | design bar | meets |')
   out.push('|---|---|---|---|---|---|')
   for (const s of sections) {
     if (s.error !== undefined) out.push(`| **${s.title}: failed** | ${cell(s.error.split('\n')[0])} | | | | |`)

@@ -1,7 +1,7 @@
-// `npm run bench` (DESIGN §11): measures the node as it is and reports every figure as a ratio against a
+// `npm run bench` (docs/design.md §11): measures the node as it is and reports every figure as a ratio against a
 // reference measured in the same run on the same machine; writes the results into BENCHMARKS.md.
 //   --quick        ~1 minute: shorter timings, smaller chains, 5 nodes
-//   --nodes N      node processes of the propagation benchmark (default 10; 20 for the DESIGN bar)
+//   --nodes N      node processes of the propagation benchmark (default 10; 20 for the design bar)
 //   --only a,b     run some of: mining, ingest, sync, propagation, idle
 //   --seed S       seed of the random topology and targets (default 42)
 //   --post-interval MS  time between two txs of the light-load phase of the propagation benchmark (default 100; the heavy-load phase posts 5x faster)

@@ -1,4 +1,4 @@
-// Benchmark 3, sync (DESIGN §11): a fresh node process syncs a chain from a node process that has it,
+// Benchmark 3, sync (docs/design.md §11): a fresh node process syncs a chain from a node process that has it,
 // from POST /register_with to the same head. Chains: many empty blocks, and blocks full of signed txs.
 import { join } from 'node:path'
 import { Chain } from '../src/chain/chain.js'

@@ -1,4 +1,4 @@
-// `gossipchain start` (DESIGN §12): run one node until SIGINT/SIGTERM.
+// `gossipchain start` (docs/design.md §13): run one node until SIGINT/SIGTERM.
 import type { Command } from 'commander'
 import { addNodeConfigOptions, nodeConfigFromOptions, type CliContext } from './cli.js'
 

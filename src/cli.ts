@@ -1,9 +1,9 @@
 import './polyfill.js'
 
-// The `gossipchain` command (DESIGN §1). Every failure a user can cause ends as ONE line on stderr,
+// The `gossipchain` command (docs/design.md §1). Every failure a user can cause ends as ONE line on stderr,
 // `gossipchain: <message>`, and a non-zero exit; stack traces only with GOSSIPCHAIN_DEBUG=1.
 // Commands that OPEN a wallet (`tx sign`, `wallet show --unlock`) print the same line for a wrong
-// password and for any modified byte of the file (DESIGN §8); GOSSIPCHAIN_DEBUG=1 adds what failed.
+// password and for any modified byte of the file (docs/design.md §8); GOSSIPCHAIN_DEBUG=1 adds what failed.
 
 import { randomBytes as nodeRandomBytes } from 'node:crypto'
 import { readFile, realpath, stat } from 'node:fs/promises'
@@ -46,11 +46,11 @@ export const PASSWORD_ENV = 'GOSSIPCHAIN_PASSWORD'
 const DEBUG_ENV = 'GOSSIPCHAIN_DEBUG'
 
 // ============================================================================================
-// Extension point: `gossipchain start` (DESIGN §12) and later `mine`, `devnet`, `report`.
+// Extension point: `gossipchain start` (docs/design.md §13) and later `mine`, `devnet`, `report`.
 // Their owners export a CommandRegistrar, e.g. `registerStartCommand(program, context)`, and add
 // it to this list. Inside it, call addNodeConfigOptions(command) and, in the action,
 // nodeConfigFromOptions(command.opts(), context.env) so that every node flag follows the
-// precedence of DESIGN §1 (defaults < file < env < flags). Keep heavy imports (libp2p) inside the
+// precedence of docs/design.md §1 (defaults < file < env < flags). Keep heavy imports (libp2p) inside the
 // action (`await import(...)`) so `wallet` and `tx` stay fast.
 // ============================================================================================
 const EXTRA_COMMANDS: CommandRegistrar[] = [registerStartCommand]
@@ -96,7 +96,7 @@ export async function main (argv: string[] = process.argv, context: CliContext =
 // ---- wallet ----
 
 function registerWalletCommands (program: Command, context: CliContext): void {
-  const wallet = program.command('wallet').description('create and inspect wallet files (DESIGN §8)')
+  const wallet = program.command('wallet').description('create and inspect wallet files (docs/design.md §8)')
 
   wallet.command('new')
     .description('create a wallet file holding a fresh Ed25519 key, sealed with a password')
@@ -150,7 +150,7 @@ function registerWalletCommands (program: Command, context: CliContext): void {
 /**
  * Reads the wallet at `path`, asks for its password and opens it. A missing or unreadable file fails
  * first (WALLET_NOT_FOUND / WALLET_IO: not a modification); after the password, a wrong password and
- * any modified byte end in the same WALLET_LOCKED (DESIGN §8).
+ * any modified byte end in the same WALLET_LOCKED (docs/design.md §8).
  */
 async function openWalletAt (context: CliContext, path: string, passwordFile: string | undefined): Promise<{ opened: OpenedWallet, bytes: Uint8Array }> {
   const bytes = await readWalletFileBytes(path)
@@ -171,7 +171,7 @@ function formatDescription (description: WalletDescription): string {
 // ---- tx ----
 
 function registerTxCommands (program: Command, context: CliContext): void {
-  const tx = program.command('tx').description('sign transactions (DESIGN §2)')
+  const tx = program.command('tx').description('sign transactions (docs/design.md §2)')
 
   tx.command('sign')
     .description('sign a supply-chain record with a wallet and print the tx JSON (post it to /new_transaction)')
@@ -224,7 +224,7 @@ async function networkIdOf (config: NodeConfig): Promise<string> {
 // ---- config ----
 
 function registerConfigCommands (program: Command, context: CliContext): void {
-  const config = program.command('config').description('inspect the node configuration (DESIGN §1)')
+  const config = program.command('config').description('inspect the node configuration (docs/design.md §1)')
   const show = config.command('show')
     .description('print the effective configuration: defaults < --config file < GOSSIPCHAIN_* env < flags')
   addNodeConfigOptions(show)

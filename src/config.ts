@@ -1,4 +1,4 @@
-// Node configuration (DESIGN §1): embedded defaults < config file < env GOSSIPCHAIN_* < CLI flags.
+// Node configuration (docs/design.md §1): embedded defaults < config file < env GOSSIPCHAIN_* < CLI flags.
 // This module and cli.ts are the only readers of the environment; they receive it as an argument
 // here so that tests can pass their own.
 
@@ -10,7 +10,7 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'silent']
 
 export interface NodeConfig {
-  /** Genesis parameters (DESIGN §3); the network id is derived from them. */
+  /** Genesis parameters (docs/design.md §3); the network id is derived from them. */
   network: { name: string, genesisTimestamp: number, bits: number }
   /** Block store, libp2p key, snapshots. Relative paths are relative to the working directory. */
   dataDir: string
@@ -22,11 +22,11 @@ export interface NodeConfig {
   bootstrap: string[]
   /** Milliseconds between mining attempts; 0 = no automatic mining. */
   mineInterval: number
-  /** When set, admin routes need `Authorization: Bearer <apiToken>` (DESIGN §7). */
+  /** When set, admin routes need `Authorization: Bearer <apiToken>` (docs/design.md §7). */
   apiToken: string | undefined
-  /** NDJSON event trace file (DESIGN §10). */
+  /** NDJSON event trace file (docs/design.md §10). */
   trace: string | undefined
-  /** Accept the legacy RSA transaction body (DESIGN §2). */
+  /** Accept the legacy RSA transaction body (docs/design.md §2). */
   legacyTransactions: boolean
   mempool: { maxCount: number, maxBytes: number }
   /** Extra multiaddrs to announce to peers (e.g. a public DNS name behind NAT or in docker). */

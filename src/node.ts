@@ -1,4 +1,4 @@
-// The one composition root (DESIGN §1): builds store, chain, miner, libp2p host with its protocol
+// The one composition root (docs/design.md §1): builds store, chain, miner, libp2p host with its protocol
 // services, and the HTTP facade from a NodeConfig, and runs them under one start()/stop() lifecycle.
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -76,7 +76,7 @@ export async function startNode (config: NodeConfig, opts: NodeOptions = {}): Pr
     const trace = config.trace === undefined ? undefined : await TraceWriter.open(config.trace)
     if (trace !== undefined) cleanups.push(async () => await trace.close())
 
-    // Gossip validators: the chain decides, error-outcome maps (DESIGN §5 Accept/Ignore/Reject).
+    // Gossip validators: the chain decides, error-outcome maps (docs/design.md §5 Accept/Ignore/Reject).
     const validate = async (submit: () => Promise<{ id: string, createdAt: number }>): Promise<ValidationOutcome> => {
       try {
         const { id, createdAt } = await submit()

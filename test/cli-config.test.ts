@@ -1,4 +1,4 @@
-// `gossipchain config show` in a child process: the precedence of DESIGN §1 end to end, and one clear
+// `gossipchain config show` in a child process: the precedence of docs/design.md §1 end to end, and one clear
 // stderr line naming key and source for a bad value from each source.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -27,7 +27,7 @@ function jcs (value: unknown): string {
   return JSON.stringify(value)
 }
 
-/** The DESIGN §2 signing payload, built from the documentation rather than from src/core. */
+/** The docs/design.md §2 signing payload, built from the documentation rather than from src/core. */
 function documentedPayload (tx: Ed25519Tx, network: string): Buffer {
   const { signature, id, ...unsigned } = tx
   return Buffer.from(`gossipchain/tx/v1\n${network}\n${jcs(unsigned)}`, 'utf8')
@@ -262,7 +262,7 @@ describe('gossipchain CLI: wallet and tx', function () {
       expect(failed, 'a tx signed for one network must not verify on another').to.equal(true)
     })
 
-    it('the signature verifies with an independent Ed25519 library over the documented payload (DESIGN §2)', async function () {
+    it('the signature verifies with an independent Ed25519 library over the documented payload (docs/design.md §2)', async function () {
       const verifiers = independentVerifiers(directory)
       if (verifiers.length === 0) {
         console.warn('      skipped: neither /usr/bin/python3 with python3-cryptography nor openssl 3 (pkeyutl -rawin) is available')
@@ -312,7 +312,7 @@ describe('gossipchain CLI: wallet and tx', function () {
     })
   })
 
-  describe('opening a modified wallet: one byte flipped gives the wrong-password line (DESIGN §8)', function () {
+  describe('opening a modified wallet: one byte flipped gives the wrong-password line (docs/design.md §8)', function () {
     /** The file made by `wallet new`, with the byte at `position` XORed with `xor`. */
     function flippedCopy (label: string, position: number, xor: number): string {
       const bytes = readFileSync(walletPath)

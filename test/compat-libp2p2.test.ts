@@ -1,4 +1,4 @@
-// Wire compatibility (DESIGN §5): a peer on libp2p 2 + @chainsafe/libp2p-gossipsub 14 (StrictNoSign,
+// Wire compatibility (docs/design.md §5): a peer on libp2p 2 + @chainsafe/libp2p-gossipsub 14 (StrictNoSign,
 // noise, yamux or mplex) exchanges txs and blocks with a real node process (libp2p 3 +
 // @libp2p/gossipsub 17) in both directions.
 import { expect } from 'chai'
@@ -12,7 +12,7 @@ import { NodeProcess, stopAll, waitFor } from './helpers/node-process.js'
 const BITS = 8
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
-/** The muxers of the wire (DESIGN §5) and the protocol id each negotiates. */
+/** The muxers of the wire (docs/design.md §5) and the protocol id each negotiates. */
 const MUXERS: Array<[Libp2p2Muxer, string]> = [['yamux', '/yamux/1.0.0'], ['mplex', '/mplex/6.7.0']]
 
 for (const [muxer, muxerProtocol] of MUXERS) describe(`compat: a libp2p 2 / gossipsub 14 peer on noise + ${muxer} and a node process`, function () {

@@ -1,4 +1,4 @@
-// `docker compose up` runs a 3-node network from docker-compose.yml and config/ (DESIGN §12). There is no
+// `docker compose up` runs a 3-node network from docker-compose.yml and config/ (docs/design.md §13). There is no
 // Docker engine in CI, so this file checks the Dockerfile, .dockerignore and docker-compose.yml statically
 // and through `docker-compose config` (Debian's v1, installed by .ci/run); test/compose-netns.test.ts
 // runs the same command lines and configs as processes.
@@ -33,7 +33,7 @@ function dnsTarget (address: string): { host: string, port: number } | undefined
   return match === null ? undefined : { host: match[1], port: Number(match[2]) }
 }
 
-describe('Dockerfile (DESIGN §12)', () => {
+describe('Dockerfile (docs/design.md §13)', () => {
   const stages = readDockerfile()
   const runtime = stages[stages.length - 1]
   const build = stages[0]
@@ -147,7 +147,7 @@ describe('.dockerignore', () => {
   })
 })
 
-describe('docker-compose.yml (DESIGN §12)', () => {
+describe('docker-compose.yml (docs/design.md §13)', () => {
   const compose = readComposeFile()
 
   it('services node-1..3 each run `node bin/gossipchain.js start --config config/<name>.json`, the argv compose-netns runs', () => {

@@ -1,4 +1,4 @@
-// The compose network (DESIGN §12) without Docker: every service of docker-compose.yml runs as a process
+// The compose network (docs/design.md §13) without Docker: every service of docker-compose.yml runs as a process
 // in its own network namespace, with the command line of its container (Dockerfile ENTRYPOINT + the
 // service's command, run from src/ through tsx), the service's environment, and host names resolving
 // like Docker's DNS. Only the data dir (a temp dir for /data) and the difficulty (GOSSIPCHAIN_BITS=8,

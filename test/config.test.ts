@@ -24,7 +24,7 @@ function expectConfigError (load: () => unknown, expected: { key: string | undef
   return error
 }
 
-describe('config (DESIGN §1: defaults < file < env < flags)', function () {
+describe('config (docs/design.md §1: defaults < file < env < flags)', function () {
   let directory: string
   const writeConfig = (name: string, content: unknown): string => {
     const path = join(directory, name)

@@ -1,4 +1,4 @@
-// Blocks (DESIGN §3) beyond the one-test-per-code cases: schema normalisation, sizes, genesis,
+// Blocks (docs/design.md §3) beyond the one-test-per-code cases: schema normalisation, sizes, genesis,
 // median time past, header validation order.
 import { expect } from 'chai'
 import {
@@ -8,7 +8,7 @@ import {
 import { TEST_GENESIS, TEST_NETWORK, blockContext, makeBlock, makeTx, mine } from './core-fixtures.js'
 
 describe('core block', () => {
-  it('parseBlock returns a fresh object in DESIGN field order with parsed txs', () => {
+  it('parseBlock returns a fresh object in design field order with parsed txs', () => {
     const block = makeBlock()
     const shuffled = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(block).reverse())))
     const parsed = parseBlock(shuffled)

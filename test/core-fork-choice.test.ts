@@ -1,4 +1,4 @@
-// Fork choice and reorg planning (DESIGN §4).
+// Fork choice and reorg planning (docs/design.md §4).
 import { expect } from 'chai'
 import { isHeavier, mempoolChanges, planReorg, type Block, type HeaderInfo } from '../src/core/index.js'
 import { makeTx } from './core-fixtures.js'

@@ -1,4 +1,4 @@
-// Mempool (DESIGN §4): bounded, arrival order, clear refusals, reorg restores bypass the limits.
+// Mempool (docs/design.md §4): bounded, arrival order, clear refusals, reorg restores bypass the limits.
 import { expect } from 'chai'
 import { Mempool, TxError, TxErrorCode, txSize } from '../src/core/index.js'
 import { makeTx } from './core-fixtures.js'

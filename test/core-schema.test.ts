@@ -30,7 +30,7 @@ describe('core schema: precedence and messages', () => {
     expect(failure(() => parseTx(broken))).to.include({ code: TxErrorCode.UNKNOWN_FIELD, field: 'fee' })
   })
 
-  it('then the fields in DESIGN order, a missing field being one of a field\'s problems', () => {
+  it('then the fields in design order, a missing field being one of a field\'s problems', () => {
     const wrongTypeFirst = { ...json(valid), senderPK: 1 }
     delete wrongTypeFirst.id
     expect(failure(() => parseTx(wrongTypeFirst))).to.include({ code: TxErrorCode.WRONG_TYPE, field: 'senderPK' })

@@ -1,4 +1,4 @@
-// Transactions and the verifier (DESIGN §2) beyond the one-test-per-code cases of core-errors.
+// Transactions and the verifier (docs/design.md §2) beyond the one-test-per-code cases of core-errors.
 import { expect } from 'chai'
 import {
   TxError, TxErrorCode, canonicalJson, computeTxId, createNodeVerifier, fromHex, isLegacySubmission, parseLegacySubmission,
@@ -8,7 +8,7 @@ import {
 import { NOW_MS, TEST_NETWORK_ID, caught, legacyBody, makeTx, rsaKeys, seed, txNonce, verifier } from './core-fixtures.js'
 
 describe('core tx', () => {
-  it('parseTx returns a fresh object with the DESIGN field order, whatever the input order', () => {
+  it('parseTx returns a fresh object with the design field order, whatever the input order', () => {
     const tx = makeTx(1)
     const shuffled = Object.fromEntries(Object.entries(tx).reverse())
     const parsed = parseTx(shuffled)

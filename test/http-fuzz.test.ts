@@ -1,4 +1,4 @@
-// Whatever a client sends, the facade answers JSON with a 4xx (or success), never a 5xx (DESIGN §7).
+// Whatever a client sends, the facade answers JSON with a 4xx (or success), never a 5xx (docs/design.md §7).
 // A table of hostile bodies, then fast-check bodies and field mutations of valid txs and blocks.
 import { expect } from 'chai'
 import fc from 'fast-check'

@@ -114,7 +114,7 @@ export async function call (app: Hono, method: string, path: string, body?: unkn
 
 let rsaKeys: { publicPem: string, privateKey: import('node:crypto').KeyObject } | undefined
 
-/** A body as the original RSA wallet posts it (DESIGN §2 legacy scheme). */
+/** A body as the original RSA wallet posts it (docs/design.md §2 legacy scheme). */
 export function legacyBody (data: string): { senderPK: string, signature: string, data: string } {
   if (rsaKeys === undefined) {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })

@@ -1,4 +1,4 @@
-// The facade's routes (DESIGN §7), good and bad input, through app.request() with no socket.
+// The facade's routes (docs/design.md §7), good and bad input, through app.request() with no socket.
 import { expect } from 'chai'
 import { readFile } from 'node:fs/promises'
 import { Hono } from 'hono'

@@ -1,4 +1,4 @@
-// Multi-node tests: real `gossipchain start` processes on 127.0.0.1 (DESIGN §4-§7, issue 3).
+// Multi-node tests: real `gossipchain start` processes on 127.0.0.1 (docs/design.md §4-§7, issue 3).
 import { expect } from 'chai'
 import { computeBlockHash, genesisBlock, meetsProofOfWork } from '../src/core/block.js'
 import type { Block } from '../src/core/types.js'

@@ -55,7 +55,7 @@ function addrOf (host: Host<ServiceMap>): string {
   return host.getMultiaddrs()[0].toString()
 }
 
-describe('p2p host (DESIGN §5)', function () {
+describe('p2p host (docs/design.md §5)', function () {
   this.timeout(30_000)
   after(stopAll)
 

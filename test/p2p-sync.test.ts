@@ -109,7 +109,7 @@ class FakeChain implements SyncSource, SyncTarget {
   }
 }
 
-describe('sync routes /p2p/v1 (DESIGN §5)', () => {
+describe('sync routes /p2p/v1 (docs/design.md §5)', () => {
   const chain = new FakeChain(fakeChain(300))
   const app = new Hono().route('/p2p/v1', createSyncRoutes(chain))
   const get = async (path: string): Promise<{ status: number, body: any }> => {
@@ -206,7 +206,7 @@ describe('sync routes /p2p/v1 (DESIGN §5)', () => {
   })
 })
 
-describe('sync loop (DESIGN §5)', function () {
+describe('sync loop (docs/design.md §5)', function () {
   this.timeout(30_000)
   type S = { syncServer: unknown, sync: SyncLoop }
   const hosts: Array<Host<ServiceMap>> = []

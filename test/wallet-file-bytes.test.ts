@@ -1,4 +1,4 @@
-// Opening a wallet from its bytes (DESIGN §8): a file written as the CLI writes it opens with its
+// Opening a wallet from its bytes (docs/design.md §8): a file written as the CLI writes it opens with its
 // password and no other, and ANY modified byte (a broken brace, the format marker, a changed space)
 // fails with exactly the wrong-password error. Reading without the password stays precise.
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -48,7 +48,7 @@ function jsonOf (bytes: Uint8Array): { value: unknown } | undefined {
   }
 }
 
-describe('wallet file bytes: opening what the CLI wrote (DESIGN §8)', function () {
+describe('wallet file bytes: opening what the CLI wrote (docs/design.md §8)', function () {
   this.timeout(30_000)
   const password = 'fast test password'
   let directory: string

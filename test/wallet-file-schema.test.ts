@@ -1,5 +1,5 @@
-// Which WALLET_MALFORMED a file with several faults gets (DESIGN §8): the format marker first, then
-// per object its unknown fields, its missing fields, and each field's value in DESIGN order.
+// Which WALLET_MALFORMED a file with several faults gets (docs/design.md §8): the format marker first, then
+// per object its unknown fields, its missing fields, and each field's value in design order.
 import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
 import { build } from 'esbuild'
@@ -32,7 +32,7 @@ describe('wallet file schema: precedence and messages', function () {
     expect(malformed([good])).to.deep.equal({ field: undefined, message: 'not a wallet file: expected a JSON object' })
   })
 
-  it('per object: unknown fields, then missing fields, then values in DESIGN order', () => {
+  it('per object: unknown fields, then missing fields, then values in design order', () => {
     const file = { ...copy(), name: 'farm A', extra: 1 }
     delete file.ciphertext
     expect(malformed(file)).to.deep.equal({ field: 'extra', message: 'malformed wallet file: unknown field extra in the wallet file' })

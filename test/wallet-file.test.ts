@@ -121,7 +121,7 @@ async function checkMutation (file: WalletFile, password: string, mutation: Muta
   if (mutation.reason === 'malformed') expect(error.meta.field).to.equal(mutation.field)
 }
 
-describe('wallet file (DESIGN §8)', function () {
+describe('wallet file (docs/design.md §8)', function () {
   this.timeout(60_000)
 
   describe('known-answer vectors (test/vectors/wallet.json, 600,000 iterations)', function () {
@@ -146,7 +146,7 @@ describe('wallet file (DESIGN §8)', function () {
           expect(toHex(seed)).to.equal(vector.seed)
         })
 
-        it('decrypts with node:crypto as DESIGN §8 describes (PBKDF2-HMAC-SHA256, AES-256-GCM, AAD = JCS without ciphertext)', function () {
+        it('decrypts with node:crypto as docs/design.md §8 describes (PBKDF2-HMAC-SHA256, AES-256-GCM, AAD = JCS without ciphertext)', function () {
           const { ciphertext, ...header } = vector.file
           const key = pbkdf2Sync(Buffer.from(vector.password.normalize('NFKC'), 'utf8'), hex(header.kdf.salt), header.kdf.iterations, 32, 'sha256')
           const sealed = hex(ciphertext)

@@ -8,7 +8,7 @@ import { readWalletFile, readWalletFileBytes, writeWalletFile } from '../src/wal
 import { expectWalletError } from './helpers/wallet-errors.js'
 
 
-describe('wallet store (DESIGN §8: atomic, mode 0600, never overwritten)', function () {
+describe('wallet store (docs/design.md §8: atomic, mode 0600, never overwritten)', function () {
   let directory: string
   let wallet: WalletFile
 

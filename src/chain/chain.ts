@@ -1,4 +1,4 @@
-// The Chain service (DESIGN §1, §4, §6): owns the block index (main chain and side branches), the store
+// The Chain service (docs/design.md §1, §4, §6): owns the block index (main chain and side branches), the store
 // and the mempool; imports blocks, follows the most work, reorgs, journals pending txs, emits events.
 // It knows nothing of the network or HTTP: edges call it and map its coded errors.
 import { EventEmitter } from 'node:events'
@@ -35,7 +35,7 @@ export interface ReorgEvent {
 
 export type BlockImportStatus = 'head' | 'side'
 
-/** What one sync answer may carry (DESIGN §5: response <= 8 MiB). */
+/** What one sync answer may carry (docs/design.md §5: response <= 8 MiB). */
 const DEFAULT_SYNC_RESPONSE_BYTES = 8 * 1024 * 1024
 
 export interface ChainEvents {
@@ -280,7 +280,7 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /**
    * Accept a tx from HTTP (native, stored legacy, or a legacy submission) or from gossip: stateless rules,
-   * then stateful ones, then the mempool and the journal. Resolves only once the tx is durable (DESIGN §6).
+   * then stateful ones, then the mempool and the journal. Resolves only once the tx is durable (docs/design.md §6).
    */
   async submitTx (input: unknown): Promise<Tx> {
     let tx: Tx
@@ -441,7 +441,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     return { block, status: 'head' }
   }
 
-  /** What the block rules need to know of the block's ancestry (DESIGN §3). */
+  /** What the block rules need to know of the block's ancestry (docs/design.md §3). */
   private async contextFor (block: Block, parent: IndexEntry | undefined): Promise<BlockContext> {
     const ancestorTimestamps: number[] = []
     for (let e = parent; e !== undefined && ancestorTimestamps.length < MEDIAN_TIME_SPAN; e = e.index === 0 ? undefined : this.index.get(e.previous_hash)) {
@@ -501,7 +501,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     for (let e: IndexEntry | undefined = head; e !== undefined && ancestors.length < MEDIAN_TIME_SPAN; e = e.index === 0 ? undefined : this.index.get(e.previous_hash)) {
       ancestors.push(e.timestamp)
     }
-    // The timestamp must exceed the median of the last 11 (DESIGN §3); a clock behind it must not stall mining.
+    // The timestamp must exceed the median of the last 11 (docs/design.md §3); a clock behind it must not stall mining.
     const timestamp = Math.max(roundToMs(this.init.now() / 1000), roundToMs(medianTimePast(ancestors) + 0.001))
     return createBlockTemplate(head, transactions, timestamp, this.init.network.bits)
   }

@@ -1,4 +1,4 @@
-// Worker thread of the miner: runs the pure nonce search (src/core/pow.ts) off the event loop (DESIGN §4).
+// Worker thread of the miner: runs the pure nonce search (src/core/pow.ts) off the event loop (docs/design.md §4).
 import '../polyfill.js'
 import { parentPort } from 'node:worker_threads'
 import { searchNonce } from '../core/pow.js'

@@ -1,4 +1,4 @@
-// Mining (DESIGN §4): the nonce search runs in a worker thread in chunks, so the node keeps gossiping and
+// Mining (docs/design.md §4): the nonce search runs in a worker thread in chunks, so the node keeps gossiping and
 // serving HTTP; the work is abandoned as soon as the head moves (a network block took the height).
 import { Worker } from 'node:worker_threads'
 import { BlockError, BlockErrorCode } from '../core/errors.js'

@@ -2,7 +2,7 @@ import { signatureCacheKey } from '../core/tx.js'
 import type { Tx } from '../core/types.js'
 
 /**
- * Txs whose signature already verified (DESIGN §11: a block's txs checked in the mempool are not checked
+ * Txs whose signature already verified (docs/design.md §11: a block's txs checked in the mempool are not checked
  * again). Keyed by signatureCacheKey (id AND signature): an ed25519 id does not cover the signature.
  */
 export class VerifiedSignatures {

@@ -1,4 +1,4 @@
-// Blocks (DESIGN §3): header bytes, hash, proof of work, schema, genesis.
+// Blocks (docs/design.md §3): header bytes, hash, proof of work, schema, genesis.
 import * as z from 'zod'
 import { BlockError, BlockErrorCode, TxError } from './errors.js'
 import { fromHex, isHex, toHex, utf8ByteLength } from './bytes.js'
@@ -18,7 +18,7 @@ export type UnminedBlock = Omit<Block, 'nonce' | 'hash'>
 /** Header fields before the nonce; a nonce, if present, is ignored. */
 export type HeaderPrefixFields = Omit<HeaderFields, 'nonce'> & { nonce?: number }
 
-/** Bytes of the header before the nonce: what a miner hashes once (DESIGN §3, §11). */
+/** Bytes of the header before the nonce: what a miner hashes once (docs/design.md §3, §11). */
 export const HEADER_PREFIX_BYTES = HEADER_BYTES - 8
 export const ZERO_HASH = '0'.repeat(64)
 export const MAX_BITS = 255
@@ -55,7 +55,7 @@ function writePrefix (b: HeaderPrefixFields, out: Uint8Array): DataView {
 }
 
 /**
- * DESIGN §3 header, 91 bytes big-endian: version u16 | index u64 | previous_hash 32 | tx_root 32 |
+ * docs/design.md §3 header, 91 bytes big-endian: version u16 | index u64 | previous_hash 32 | tx_root 32 |
  * timestamp ms u64 | bits u8 | nonce u64.
  */
 export function encodeHeader (b: HeaderFields): Uint8Array {
@@ -104,12 +104,12 @@ export function leadingZeroBits (hash: Uint8Array): number {
   return bits
 }
 
-/** DESIGN §3 proof of work: at least `bits` leading zero bits. */
+/** docs/design.md §3 proof of work: at least `bits` leading zero bits. */
 export function meetsProofOfWork (hashHex: string, bits: number): boolean {
   return leadingZeroBits(fromHex(hashHex, 'hash', 32)) >= bits
 }
 
-/** Work of one block: 2^bits (DESIGN §3). */
+/** Work of one block: 2^bits (docs/design.md §3). */
 export function blockWork (bits: number): bigint {
   checkUint(bits, MAX_BITS, 'bits')
   return 2n ** BigInt(bits)
@@ -139,7 +139,7 @@ function blockSchemaError (failure: SchemaFailure): BlockError {
 }
 
 /**
- * Checks a block's JSON shape and every tx's schema; returns a fresh object in DESIGN field order.
+ * Checks a block's JSON shape and every tx's schema; returns a fresh object in design field order.
  * A bad tx -> BLOCK_INVALID_TX with meta.txIndex, meta.txCode, meta.field.
  */
 export function parseBlock (input: unknown): Block {
@@ -159,7 +159,7 @@ export function parseBlock (input: unknown): Block {
       throw invalidTx(i, err)
     }
   }
-  // zod's output is already a fresh object in schema (DESIGN) order: only the txs are swapped in.
+  // zod's output is already a fresh object in schema (design) order: only the txs are swapped in.
   return { ...b, transactions }
 }
 
@@ -207,7 +207,7 @@ export function createBlockTemplate (parent: { hash: string, index: number }, tr
 
 // ---- genesis ----
 
-// The network id names gossip topics and protocol ids (DESIGN §5): keep it to path-safe chars.
+// The network id names gossip topics and protocol ids (docs/design.md §5): keep it to path-safe chars.
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 function checkNetworkParams (p: NetworkParams): void {
@@ -221,7 +221,7 @@ function checkNetworkParams (p: NetworkParams): void {
   checkUint(p.bits, MAX_BITS, 'bits')
 }
 
-/** DESIGN §3 Genesis: built from the network config, not mined (exempt from proof of work). */
+/** docs/design.md §3 Genesis: built from the network config, not mined (exempt from proof of work). */
 export function genesisBlock (p: NetworkParams): Block {
   checkNetworkParams(p)
   const unmined: UnminedBlock = {
@@ -247,7 +247,7 @@ export function genesisBlock (p: NetworkParams): Block {
   }
 }
 
-/** `<name>-<first 8 hex of the genesis hash>` (DESIGN §3). */
+/** `<name>-<first 8 hex of the genesis hash>` (docs/design.md §3). */
 export function networkId (p: NetworkParams): string {
   return `${p.name}-${genesisBlock(p).hash.slice(0, 8)}`
 }

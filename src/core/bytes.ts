@@ -1,4 +1,4 @@
-// Byte helpers with no Node dependency, so the browser page can share them (DESIGN §9).
+// Byte helpers with no Node dependency, so the browser page can share them (docs/design.md §9).
 // Bytes inside, hex only at the edges: fromHex is strict (lowercase, exact length) because a
 // second spelling of the same bytes would give a second id / hash for the same object.
 import { concat as concatBytes } from 'uint8arrays/concat'

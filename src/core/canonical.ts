@@ -1,5 +1,5 @@
 // RFC 8785 (JCS) canonical JSON: the one byte form of an object that every node signs and hashes
-// (DESIGN §2 signing payload, §3 tx_root leaves). No Node dependency: the browser page uses it too.
+// (docs/design.md §2 signing payload, §3 tx_root leaves). No Node dependency: the browser page uses it too.
 import canonicalize from 'canonicalize'
 
 /** RFC 8785 canonical JSON of a JSON value. Throws a TypeError for values JSON cannot hold. */

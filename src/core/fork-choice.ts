@@ -1,4 +1,4 @@
-// DESIGN §4 fork choice: the valid chain with the most cumulative work; a tie keeps the first seen.
+// docs/design.md §4 fork choice: the valid chain with the most cumulative work; a tie keeps the first seen.
 import { BlockError, BlockErrorCode } from './errors.js'
 import type { Block, Tx } from './types.js'
 
@@ -10,7 +10,7 @@ export interface HeaderInfo {
   work: bigint
 }
 
-/** Strictly more work: on a tie the chain seen first stays (DESIGN §4). */
+/** Strictly more work: on a tie the chain seen first stays (docs/design.md §4). */
 export function isHeavier (candidate: bigint, current: bigint): boolean {
   return candidate > current
 }
@@ -54,7 +54,7 @@ export function planReorg (oldTip: string, newTip: string, getHeader: (hash: str
 }
 
 /**
- * Mempool effect of a reorg (DESIGN §4): txs of leaving blocks come back unless the new chain holds
+ * Mempool effect of a reorg (docs/design.md §4): txs of leaving blocks come back unless the new chain holds
  * them (in chain order: lowest block first, block order within), and txs the new chain holds leave
  * the mempool. The blocks may be given in any order.
  */

@@ -1,4 +1,4 @@
-// SHA-256 for ids, block hashes and Merkle nodes (DESIGN §2, §3). node:crypto is allowed in core:
+// SHA-256 for ids, block hashes and Merkle nodes (docs/design.md §2, §3). node:crypto is allowed in core:
 // hashing is computation, not I/O.
 import * as nodeCrypto from 'node:crypto'
 import { toHex } from './bytes.js'

@@ -1,4 +1,4 @@
-// The pure ledger rules (DESIGN §1-§4). Everything here is deterministic: no I/O, clock or randomness.
+// The pure ledger rules (docs/design.md §1-§4). Everything here is deterministic: no I/O, clock or randomness.
 export * from './types.js'
 export * from './errors.js'
 export * from './bytes.js'

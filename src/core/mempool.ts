@@ -1,4 +1,4 @@
-// DESIGN §4 mempool: bounded by count and bytes; full -> a clear refusal, never a silent drop.
+// docs/design.md §4 mempool: bounded by count and bytes; full -> a clear refusal, never a silent drop.
 // A Map keeps arrival order and gives O(1) add/has/remove.
 import { TxError, TxErrorCode } from './errors.js'
 import { txSize } from './tx.js'
@@ -72,7 +72,7 @@ export class Mempool {
   }
 
   /**
-   * Txs for the next block in arrival order, stopping at the first that does not fit (DESIGN §4:
+   * Txs for the next block in arrival order, stopping at the first that does not fit (docs/design.md §4:
    * arrival order). Each tx costs txSize + 1 against maxBytes (its comma in the block's array), so
    * maxBytes = BLOCK_TX_BYTES_BUDGET keeps the block under 1 MiB.
    */

@@ -1,4 +1,4 @@
-// tx_root (DESIGN §3): RFC 6962-style Merkle tree over the full txs as they stand in the block.
+// tx_root (docs/design.md §3): RFC 6962-style Merkle tree over the full txs as they stand in the block.
 // Pairing bottom-up with the odd last node promoted gives the same tree as RFC 6962's split at the
 // largest power of two, so the Certificate Transparency reference roots hold (see the vectors).
 import { canonicalJson } from './canonical.js'
@@ -17,7 +17,7 @@ export function merkleLeafHash (data: Uint8Array): Uint8Array {
   return sha256(buf)
 }
 
-/** DESIGN §3 leaf of a tx: sha256(0x00 || sha256(JCS(tx))), signature, id and stamp included. */
+/** docs/design.md §3 leaf of a tx: sha256(0x00 || sha256(JCS(tx))), signature, id and stamp included. */
 export function txLeafHash (tx: Tx): Uint8Array {
   return merkleLeafHash(sha256(utf8(canonicalJson(tx))))
 }

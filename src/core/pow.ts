@@ -1,4 +1,4 @@
-// Proof-of-work search (DESIGN §3, §11). The header is 91 bytes: SHA-256 pads it to two 64-byte
+// Proof-of-work search (docs/design.md §3, §11). The header is 91 bytes: SHA-256 pads it to two 64-byte
 // chunks, and the nonce sits in the second one, so the first chunk is compressed once (midstate)
 // and each nonce costs one compression. Rounds 0-3 and schedule words 16-18 do not depend on the
 // nonce either and are computed once; the per-nonce work runs in a generated, fully unrolled kernel

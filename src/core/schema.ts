@@ -1,9 +1,9 @@
-// Zod 4 schemas of the wire shapes (DESIGN §2, §3: "schema and sizes exact, unknown fields
+// Zod 4 schemas of the wire shapes (docs/design.md §2, §3: "schema and sizes exact, unknown fields
 // rejected"; §8 wallet file) and the one adapter from zod issues to the single coded failure a
 // caller reports: kind (-> TX_ / BLOCK_ / WALLET_ code), field, message, limit.
 // Core builds its schemas with classic zod, whose object parser is compiled (JIT): parseTx runs on
 // every gossiped tx. The wallet module builds its own with zod/mini and imports only validate()
-// from here, so keep this module free of top-level zod calls: the browser bundle (DESIGN §9) then
+// from here, so keep this module free of top-level zod calls: the browser bundle (docs/design.md §9) then
 // drops classic zod. `import * as z` and named imports let the bundler see which parts are used;
 // a nested namespace (`z.core.x`) would pull in all of zod core and its locales.
 import * as z from 'zod'
@@ -65,7 +65,7 @@ const WRONG_TYPE = { kind: 'WRONG_TYPE' }
 
 /**
  * A JSON number. Not z.number(): it calls ±Infinity a wrong type, but JSON.parse('1e309') gives
- * Infinity, a number whose field check reports it (BAD_FORMAT), as DESIGN's rules read.
+ * Infinity, a number whose field check reports it (BAD_FORMAT), as the design's rules read.
  */
 export function jsonNumber (check: ValueCheck<number>): z.ZodCustom<number> {
   return z.custom<number>(value => typeof value === 'number', { error: 'must be a number', params: WRONG_TYPE }).check(zodCheck(check))
@@ -181,7 +181,7 @@ export function hexCheck (bytes: number): ValueCheck<string> {
   return value => isHex(value, bytes) ? undefined : { kind: 'BAD_FORMAT', message }
 }
 
-/** Unix seconds: finite, >= 0, at most 3 decimals (the header keeps milliseconds, DESIGN §3). */
+/** Unix seconds: finite, >= 0, at most 3 decimals (the header keeps milliseconds, docs/design.md §3). */
 export function timestampCheck (value: number): ValueProblem | undefined {
   if (!Number.isFinite(value) || value < 0 || Object.is(value, -0)) {
     return { kind: 'BAD_FORMAT', message: 'must be a finite, non-negative number of seconds' }
@@ -236,7 +236,7 @@ export function labelCheck (maxChars: number): ValueCheck<string> {
 
 /**
  * A latin-1 string of 1..maxBytes chars (each char one byte). The legacy wallet sends its RSA
- * signature this way (DESIGN §2).
+ * signature this way (docs/design.md §2).
  */
 export function latin1Check (maxBytes: number): ValueCheck<string> {
   return value => {

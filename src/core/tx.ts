@@ -1,4 +1,4 @@
-// Transactions (DESIGN §2): schema, ids, signing and the stateless rules. Stateful rules (already
+// Transactions (docs/design.md §2): schema, ids, signing and the stateless rules. Stateful rules (already
 // pending, already in the chain) belong to the mempool and the chain.
 import * as nodeCrypto from 'node:crypto'
 import * as z from 'zod'
@@ -16,18 +16,18 @@ import {
   type Ed25519Tx, type RsaLegacyTx, type Tx, type UnsignedEd25519Tx
 } from './types.js'
 
-/** Signature checks the rules need; one implementation per node (DESIGN §11: pick one verifier). */
+/** Signature checks the rules need; one implementation per node (docs/design.md §11: pick one verifier). */
 export interface SignatureVerifier {
   verifyEd25519: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
   verifyRsaPkcs1Sha256: (spkiPem: string, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
 }
 
 export interface TxRuleContext {
-  /** Network id (DESIGN §3 Genesis), part of every ed25519 signing payload. */
+  /** Network id (docs/design.md §3 Genesis), part of every ed25519 signing payload. */
   network: string
   /** The node's clock, passed in: core reads no clock. */
   nowMs: number
-  /** DESIGN §2: config `legacyTransactions`, default true. */
+  /** docs/design.md §2: config `legacyTransactions`, default true. */
   legacyTransactions?: boolean
 }
 
@@ -65,7 +65,7 @@ const RSA_LEGACY_TX = z.strictObject({
 /** A tx in its stored form; `scheme` picks the shape, and names the field when it picks none. */
 const STORED_TX = z.discriminatedUnion('scheme', [ED25519_TX, RSA_LEGACY_TX])
 
-/** The body the original wallet fork posts (DESIGN §2 legacy scheme). */
+/** The body the original wallet fork posts (docs/design.md §2 legacy scheme). */
 const LEGACY_SUBMISSION = z.strictObject({
   senderPK: jsonString(RSA_PEM_CHECK),
   signature: jsonString(RSA_SIGNATURE_CHECK),
@@ -81,7 +81,7 @@ function txSchemaError (failure: SchemaFailure): TxError {
 
 /**
  * Checks a tx in its STORED form (native ed25519, or a stamped rsa-legacy tx) and returns a fresh
- * object holding exactly the schema's fields in DESIGN order. Throws TxError with meta.field.
+ * object holding exactly the schema's fields in design order. Throws TxError with meta.field.
  */
 export function parseTx (input: unknown): Tx {
   const { value, failure } = validate(STORED_TX, input)
@@ -89,7 +89,7 @@ export function parseTx (input: unknown): Tx {
   return value
 }
 
-/** True for the original wallet's body: a JSON object without `scheme` (DESIGN §2). */
+/** True for the original wallet's body: a JSON object without `scheme` (docs/design.md §2). */
 export function isLegacySubmission (input: unknown): boolean {
   return isPlainObject(input) && !Object.hasOwn(input, 'scheme')
 }
@@ -114,7 +114,7 @@ export function parseLegacySubmission (input: unknown, nowMs: number): RsaLegacy
   }
 }
 
-/** DESIGN §2 legacy id: covers key, signature and data, not the node's stamp. */
+/** docs/design.md §2 legacy id: covers key, signature and data, not the node's stamp. */
 export function legacyTxId (senderPK: string, signature: string, data: string): string {
   return sha256Hex(utf8(canonicalJson({ scheme: 'rsa-legacy', senderPK, signature, data })))
 }
@@ -128,7 +128,7 @@ function checkNetwork (network: string): void {
   }
 }
 
-/** DESIGN §2: UTF-8 of "gossipchain/tx/v1\n" + network + "\n" + JCS(tx without signature and id). */
+/** docs/design.md §2: UTF-8 of "gossipchain/tx/v1\n" + network + "\n" + JCS(tx without signature and id). */
 export function txSigningPayload (tx: UnsignedEd25519Tx, network: string): Uint8Array {
   checkNetwork(network)
   // Picked field by field so a signed tx (with signature and id) gives the same payload.
@@ -242,7 +242,7 @@ export function signTx (fields: TxFields, seed: Uint8Array, network: string): Ed
 // ---- stateless rules ----
 
 /**
- * The cheap stateless rules of a parsed tx (DESIGN §2): legacy allowed, timestamp not more than
+ * The cheap stateless rules of a parsed tx (docs/design.md §2): legacy allowed, timestamp not more than
  * 2 h ahead, id recomputed. Synchronous; no signature work.
  */
 export function checkTxRules (tx: Tx, ctx: TxRuleContext): void {
@@ -289,19 +289,19 @@ export async function verifyTxSignature (tx: Tx, verifier: SignatureVerifier, ne
   if (!ok) throw new TxError(TxErrorCode.BAD_SIGNATURE, 'tx signature does not verify under senderPK', { field: 'signature' })
 }
 
-/** Every stateless rule of a parsed tx, cheap ones first (DESIGN §2). Throws TxError. */
+/** Every stateless rule of a parsed tx, cheap ones first (docs/design.md §2). Throws TxError. */
 export async function verifyTx (tx: Tx, ctx: TxVerifyContext): Promise<void> {
   checkTxRules(tx, ctx)
   await verifyTxSignature(tx, ctx.verifier, ctx.network)
 }
 
-/** What the stateful tx rules ask of the node (DESIGN §2: not in the main chain, not pending). */
+/** What the stateful tx rules ask of the node (docs/design.md §2: not in the main chain, not pending). */
 export interface TxState {
   isPending: (id: string) => boolean
   isInMainChain: (id: string) => boolean | Promise<boolean>
 }
 
-/** DESIGN §2 stateful rules: TX_DUPLICATE when already pending, TX_ALREADY_IN_CHAIN when mined. */
+/** docs/design.md §2 stateful rules: TX_DUPLICATE when already pending, TX_ALREADY_IN_CHAIN when mined. */
 export async function checkTxIsNew (tx: Tx, state: TxState): Promise<void> {
   if (state.isPending(tx.id)) throw new TxError(TxErrorCode.DUPLICATE, 'the transaction is already pending', { txId: tx.id })
   if (await state.isInMainChain(tx.id)) {
@@ -310,7 +310,7 @@ export async function checkTxIsNew (tx: Tx, state: TxState): Promise<void> {
 }
 
 /**
- * Key of a verified-signature cache (DESIGN §11). An ed25519 id does not cover the signature, so a
+ * Key of a verified-signature cache (docs/design.md §11). An ed25519 id does not cover the signature, so a
  * cache by id alone would let a block carry a forged signature under a pending tx's id; the key
  * therefore adds the signature. A legacy id already covers it.
  */

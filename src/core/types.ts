@@ -1,6 +1,6 @@
-// Wire shapes of DESIGN §2 and §3. Hex strings at the edges; core functions take these objects.
+// Wire shapes of docs/design.md §2 and §3. Hex strings at the edges; core functions take these objects.
 
-/** The fields an author fills in before signing (DESIGN §2, scheme `ed25519`). */
+/** The fields an author fills in before signing (docs/design.md §2, scheme `ed25519`). */
 export interface UnsignedEd25519Tx {
   scheme: 'ed25519'
   senderPK: string
@@ -17,7 +17,7 @@ export interface Ed25519Tx extends UnsignedEd25519Tx {
   id: string
 }
 
-/** A legacy transaction as stored after the node stamped it (DESIGN §2, legacy scheme). */
+/** A legacy transaction as stored after the node stamped it (docs/design.md §2, legacy scheme). */
 export interface RsaLegacyTx {
   scheme: 'rsa-legacy'
   senderPK: string
@@ -29,7 +29,7 @@ export interface RsaLegacyTx {
 
 export type Tx = Ed25519Tx | RsaLegacyTx
 
-/** A block as it travels in JSON (DESIGN §3). */
+/** A block as it travels in JSON (docs/design.md §3). */
 export interface Block {
   index: number
   transactions: Tx[]
@@ -42,7 +42,7 @@ export interface Block {
   tx_root: string
 }
 
-/** What a network config says about its genesis (DESIGN §3, Genesis). */
+/** What a network config says about its genesis (docs/design.md §3, Genesis). */
 export interface NetworkParams {
   name: string
   /** Genesis timestamp, Unix seconds with at most 3 decimals. */
@@ -66,5 +66,5 @@ export const MAX_RSA_PEM_CHARS = 4096
 export const MAX_RSA_SIGNATURE_BYTES = 1024
 /** Largest timestamp (seconds) whose milliseconds still fit a safe integer (the header's u64 ms). */
 export const MAX_TIMESTAMP_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000)
-/** Domain tag of the ed25519 signing payload (DESIGN §2). */
+/** Domain tag of the ed25519 signing payload (docs/design.md §2). */
 export const TX_SIGNING_DOMAIN = 'gossipchain/tx/v1'

@@ -1,4 +1,4 @@
-// DESIGN §3 block rules, one BlockError code per rule, cheap checks first. Header rules are
+// docs/design.md §3 block rules, one BlockError code per rule, cheap checks first. Header rules are
 // synchronous (a header can be judged before its body is downloaded); body rules are async
 // because signature checks run off the event loop.
 import { BlockError, BlockErrorCode, TxError } from './errors.js'
@@ -23,7 +23,7 @@ export interface BlockContext {
   txInAncestry: (id: string) => boolean | Promise<boolean>
   verifier: SignatureVerifier
   /**
-   * Verified-signature cache (DESIGN §11): true skips the tx's signature check (its id, timestamp
+   * Verified-signature cache (docs/design.md §11): true skips the tx's signature check (its id, timestamp
    * and legacy rules still run). Key the cache by signatureCacheKey(tx) (id + signature), never
    * the bare id: an ed25519 id does not cover the signature, so a cache of ids would accept a
    * forged signature under a pending tx's id.
@@ -32,7 +32,7 @@ export interface BlockContext {
   legacyTransactions?: boolean
 }
 
-/** Median of the given timestamps (DESIGN §3: the last 11 ancestors); -Infinity when none. */
+/** Median of the given timestamps (docs/design.md §3: the last 11 ancestors); -Infinity when none. */
 export function medianTimePast (timestamps: number[]): number {
   if (timestamps.length > MEDIAN_TIME_SPAN) {
     throw new RangeError(`medianTimePast takes at most ${MEDIAN_TIME_SPAN} timestamps, got ${timestamps.length}`)

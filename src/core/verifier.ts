@@ -1,4 +1,4 @@
-// The node's one signature verifier (DESIGN §11): OpenSSL through node:crypto, everywhere the same
+// The node's one signature verifier (docs/design.md §11): OpenSSL through node:crypto, everywhere the same
 // rules. The async callback form of crypto.verify runs on the libuv threadpool, off the event loop.
 import * as nodeCrypto from 'node:crypto'
 import { toHex } from './bytes.js'

@@ -1,4 +1,4 @@
-// Admin routes (DESIGN §7: /mine, /save, /register_with, /register_node) need
+// Admin routes (docs/design.md §7: /mine, /save, /register_with, /register_node) need
 // `Authorization: Bearer <apiToken>` when a token is configured.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'

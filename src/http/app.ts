@@ -1,4 +1,4 @@
-// The Hono facade (DESIGN §7): the original Flask routes plus the node's own, JSON in and out.
+// The Hono facade (docs/design.md §7): the original Flask routes plus the node's own, JSON in and out.
 // One concern per module: routes/* build sub-apps, error-handler.ts is the only place failures
 // become responses, json-body.ts the only body reader.
 import { Hono } from 'hono'

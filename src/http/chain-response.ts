@@ -1,4 +1,4 @@
-// The original /chain shape `{length, chain, peers}` (DESIGN §7), streamed from a consistent read of
+// The original /chain shape `{length, chain, peers}` (docs/design.md §7), streamed from a consistent read of
 // the main chain. Shared by GET /chain and POST /register_node.
 import type { Context } from 'hono'
 import type { InternalErrorLogger } from './error-handler.js'

@@ -1,4 +1,4 @@
-// /save (DESIGN §7): an atomic JSON snapshot of the main chain in the data dir. Written to a temp file
+// /save (docs/design.md §7): an atomic JSON snapshot of the main chain in the data dir. Written to a temp file
 // in pieces (never one giant string), fsynced, renamed over the old snapshot, directory fsynced: a
 // reader or a crash sees the old snapshot or the new one, never half of one.
 import { randomBytes } from 'node:crypto'

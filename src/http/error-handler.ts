@@ -1,4 +1,4 @@
-// The ONE place where failures become responses (DESIGN §7): typed HttpErrors, rule errors of the
+// The ONE place where failures become responses (docs/design.md §7): typed HttpErrors, rule errors of the
 // ledger (mapped by src/chain/error-outcome.ts, never by switching on codes here), Hono's own
 // HTTPExceptions, and anything else as a logged 500 that no client input may reach.
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'

@@ -1,4 +1,4 @@
-// Typed HTTP failures (DESIGN §7). Routes throw them; the one `app.onError` (error-handler.ts) turns
+// Typed HTTP failures (docs/design.md §7). Routes throw them; the one `app.onError` (error-handler.ts) turns
 // them into `{"error": "<human sentence>", "code": "<CODE>", ...extra}` responses.
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 

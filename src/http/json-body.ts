@@ -1,4 +1,4 @@
-// The one reader of request bodies (DESIGN §7). Old clients post JSON without a Content-Type, so the
+// The one reader of request bodies (docs/design.md §7). Old clients post JSON without a Content-Type, so the
 // type is not required; the body must be UTF-8 JSON holding an object. The size is capped earlier by
 // the body-limit middleware.
 import type { Context } from 'hono'

@@ -1,5 +1,5 @@
 // /register_with reads another facade's /node_info to learn its peer id and addresses. It only dials
-// with a timeout and a bounded response size (DESIGN §7): 5 s, 64 KiB, no redirects.
+// with a timeout and a bounded response size (docs/design.md §7): 5 s, 64 KiB, no redirects.
 import { HttpError, HttpErrorCode } from './http-error.js'
 import { isValidPeerId } from './node-address.js'
 

@@ -1,4 +1,4 @@
-// Serve the facade over TCP with @hono/node-server (DESIGN §7, §12: 127.0.0.1:8000 unless configured).
+// Serve the facade over TCP with @hono/node-server (docs/design.md §7, §12: 127.0.0.1:8000 unless configured).
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'

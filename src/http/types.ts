@@ -1,5 +1,5 @@
 // What the facade needs from the rest of the node. The p2p layer is seen only through NetworkApi, so
-// http never imports src/p2p (DESIGN §1: p2p and http are siblings over chain).
+// http never imports src/p2p (docs/design.md §1: p2p and http are siblings over chain).
 import type { Hono } from 'hono'
 import type { Chain } from '../chain/chain.js'
 import type { Miner } from '../chain/miner.js'
@@ -35,7 +35,7 @@ export interface FacadeDeps {
   syncRoutes?: Hono
   /** More sub-apps (UI, /metrics, /events, ...) mounted at their paths after the facade's own routes. */
   extraRoutes?: Array<{ path: string, routes: Hono }>
-  /** Request body cap, default 2 MiB (DESIGN §7). */
+  /** Request body cap, default 2 MiB (docs/design.md §7). */
   bodyLimitBytes?: number
   /** Used by /register_with to read a facade's /node_info; injectable for tests. */
   fetchImpl?: typeof fetch

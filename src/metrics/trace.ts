@@ -1,4 +1,4 @@
-// `--trace FILE` (DESIGN §10): the node's events appended as NDJSON, one object per line, for
+// `--trace FILE` (docs/design.md §10): the node's events appended as NDJSON, one object per line, for
 // `gossipchain report` and for researchers. Writes are buffered by the stream, never awaited on the hot path.
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'

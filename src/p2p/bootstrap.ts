@@ -1,4 +1,4 @@
-// Keeps the node connected to its bootstrap peers (DESIGN §5): dial each address at start and redial
+// Keeps the node connected to its bootstrap peers (docs/design.md §5): dial each address at start and redial
 // it whenever it is lost, with a bounded exponential backoff, forever. libp2p's own reconnect queue
 // gives up after a few retries and needs a known peer id; a bootstrap address may carry none
 // (e.g. /dns4/node1/tcp/9000 in docker compose), so the peer id is learned on the first dial.

@@ -1,17 +1,17 @@
-// Protocol ids, topics and limits of the p2p layer (DESIGN §5). One place, so a node and its tests
+// Protocol ids, topics and limits of the p2p layer (docs/design.md §5). One place, so a node and its tests
 // agree on every bound.
 
-/** Gossipsub topic of transactions: payload the tx JSON (DESIGN §5). */
+/** Gossipsub topic of transactions: payload the tx JSON (docs/design.md §5). */
 export function txTopic (network: string): string {
   return `/gossipchain/${checkNetwork(network)}/tx/1`
 }
 
-/** Gossipsub topic of mined blocks: payload the block JSON (DESIGN §5). */
+/** Gossipsub topic of mined blocks: payload the block JSON (docs/design.md §5). */
 export function blockTopic (network: string): string {
   return `/gossipchain/${checkNetwork(network)}/block/1`
 }
 
-/** libp2p protocol of the sync sub-app: HTTP/1.1 semantics over a libp2p stream (DESIGN §5). */
+/** libp2p protocol of the sync sub-app: HTTP/1.1 semantics over a libp2p stream (docs/design.md §5). */
 export function syncProtocol (network: string): string {
   return `/gossipchain/${checkNetwork(network)}/http/1.1`
 }
@@ -54,7 +54,7 @@ export const MAX_CONCURRENT_SYNCS = 4
 /** A sync stops after this many batches even if the peer keeps serving. */
 export const MAX_BATCHES_PER_SYNC = 100_000
 
-/** Gossip payloads: a block is at most 1 MiB serialized (DESIGN §3); leave room for framing. */
+/** Gossip payloads: a block is at most 1 MiB serialized (docs/design.md §3); leave room for framing. */
 export const MAX_GOSSIP_MESSAGE_BYTES = 1024 * 1024 + 64 * 1024
 
 /**

@@ -1,4 +1,4 @@
-// The two gossip topics of a network (DESIGN §5): subscribe, validate every received message through
+// The two gossip topics of a network (docs/design.md §5): subscribe, validate every received message through
 // the chain's validators, map outcomes to gossipsub's Accept/Ignore/Reject, penalise senders of
 // invalid data, report each receipt for metrics, and ask for a sync when a block's parent is unknown.
 
@@ -43,7 +43,7 @@ export interface GossipComponents {
 
 export type GossipKind = 'tx' | 'block'
 
-/** One received message, after validation (DESIGN §10 gossip receipt). */
+/** One received message, after validation (docs/design.md §10 gossip receipt). */
 export interface GossipReceipt {
   topic: string
   kind: GossipKind

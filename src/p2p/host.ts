@@ -1,4 +1,4 @@
-// The libp2p host of a node (DESIGN §5): TCP, noise, [yamux, mplex], identify, ping, gossipsub,
+// The libp2p host of a node (docs/design.md §5): TCP, noise, [yamux, mplex], identify, ping, gossipsub,
 // our peer reputation and a bootstrap redialer. Protocol services (gossip topics, sync server and
 // loop) plug in through `services` and receive these as components.
 
@@ -60,7 +60,7 @@ export type HostServiceFactories<S extends ServiceMap> = {
 }
 
 export interface HostGossipsubInit {
-  /** Mesh degree (DESIGN §5: D/Dlo not below the wanted degree). Defaults 6 / 4 / 12. */
+  /** Mesh degree (docs/design.md §5: D/Dlo not below the wanted degree). Defaults 6 / 4 / 12. */
   D?: number
   Dlo?: number
   Dhi?: number
@@ -117,7 +117,7 @@ export async function createHost<S extends ServiceMap = Record<string, never>> (
       return reputation
     },
     pubsub: gossipsub({
-      // Payloads authenticate themselves (signed txs, proof-of-work blocks): DESIGN §5.
+      // Payloads authenticate themselves (signed txs, proof-of-work blocks): docs/design.md §5.
       globalSignaturePolicy: 'StrictNoSign',
       msgIdFn: (msg) => sha256(msg.data),
       allowPublishToZeroTopicPeers: true,
@@ -175,7 +175,7 @@ export async function createHost<S extends ServiceMap = Record<string, never>> (
     },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    // Same order on every node: noise 17 picks the wrong muxer when orders differ (DESIGN §5).
+    // Same order on every node: noise 17 picks the wrong muxer when orders differ (docs/design.md §5).
     streamMuxers: [yamux(), mplex()],
     connectionManager: init.connectionManager,
     connectionMonitor: { abortConnectionOnPingFailure: false },

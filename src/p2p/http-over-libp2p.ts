@@ -1,4 +1,4 @@
-// HTTP/1.1 semantics over a libp2p stream (DESIGN §5, sync): a server that runs a fetch handler
+// HTTP/1.1 semantics over a libp2p stream (docs/design.md §5, sync): a server that runs a fetch handler
 // (a Hono app's `fetch`) on a protocol, and a client that GETs JSON from a peer with a timeout and
 // a response-size bound. @libp2p/http-fetch 4 sends only the URL's pathname, so routes take path
 // parameters, never query strings.

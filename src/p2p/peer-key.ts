@@ -1,5 +1,5 @@
 // The node's libp2p identity persists in its data dir so its peer id is stable across restarts
-// (DESIGN §5). Stored as the libp2p protobuf encoding of the private key, mode 0600.
+// (docs/design.md §5). Stored as the libp2p protobuf encoding of the private key, mode 0600.
 
 import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises'

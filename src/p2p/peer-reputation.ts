@@ -1,4 +1,4 @@
-// Our application-specific opinion of each peer (DESIGN §5: invalid gossip lowers a peer's app score;
+// Our application-specific opinion of each peer (docs/design.md §5: invalid gossip lowers a peer's app score;
 // persistent offenders and peers that serve invalid sync data are dropped). The score feeds
 // gossipsub's P5 through `appSpecificScore`, and the connection gater refuses banned peers.
 

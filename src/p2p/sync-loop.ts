@@ -1,4 +1,4 @@
-// The sync client (DESIGN §5): on connect, on an unknown parent and every 30 s against one random
+// The sync client (docs/design.md §5): on connect, on an unknown parent and every 30 s against one random
 // peer, ask the peer for its status; when it reports more work, find the fork point with our
 // locator and download blocks in batches until we hold as much work as it claimed. A peer that
 // serves invalid data or lies about its work is penalised and dropped.

@@ -1,4 +1,4 @@
-// The sync sub-app (DESIGN §5): read-only routes a peer uses to find a fork point and download
+// The sync sub-app (docs/design.md §5): read-only routes a peer uses to find a fork point and download
 // blocks. Served on libp2p streams (syncHandler) and mountable on the TCP facade under /p2p/v1.
 
 import { Hono } from 'hono'

@@ -1,4 +1,4 @@
-// Durable chain store (DESIGN §6) on LevelDB via classic-level, as Lodestar and ethereumjs do.
+// Durable chain store (docs/design.md §6) on LevelDB via classic-level, as Lodestar and ethereumjs do.
 //
 // Key space (all string keys, JSON values):
 //   b!<hash>        full block JSON (main chain and side branches)

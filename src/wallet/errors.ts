@@ -1,4 +1,4 @@
-// Coded errors of the wallet file (DESIGN §8). Runs in the browser too: no node: imports here.
+// Coded errors of the wallet file (docs/design.md §8). Runs in the browser too: no node: imports here.
 import { CodedError, type ErrorMeta } from '../core/errors.js'
 
 export enum WalletErrorCode {

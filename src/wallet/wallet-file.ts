@@ -1,9 +1,9 @@
-// The wallet file of DESIGN §8: an Ed25519 seed sealed with AES-256-GCM under a PBKDF2-HMAC-SHA256 key.
-// This module is bundled into the web page (DESIGN §9) unchanged, so it uses only WebCrypto
+// The wallet file of docs/design.md §8: an Ed25519 seed sealed with AES-256-GCM under a PBKDF2-HMAC-SHA256 key.
+// This module is bundled into the web page (docs/design.md §9) unchanged, so it uses only WebCrypto
 // (globalThis.crypto), canonicalize, @noble/curves, uint8arrays and zod/mini (the small build of
 // zod for bundles): no node: imports, no Buffer.
 //
-// Two ways in, on purpose with different errors (DESIGN §8 "wrong password and tampering give one
+// Two ways in, on purpose with different errors (docs/design.md §8 "wrong password and tampering give one
 // clear error"):
 // - READING without the password (parseWalletFile, parseWalletText, describeWallet) says precisely
 //   what is wrong: WALLET_MALFORMED naming the field, so a user can tell a tx file from a wallet.
@@ -24,7 +24,7 @@ import { WALLET_LOCKED_MESSAGE, WalletError, WalletErrorCode, type WalletErrorMe
 
 export const WALLET_FORMAT = 'gossipchain-wallet'
 export const WALLET_VERSION = 1
-/** OWASP's floor for PBKDF2-HMAC-SHA256 (DESIGN §8). */
+/** OWASP's floor for PBKDF2-HMAC-SHA256 (docs/design.md §8). */
 export const MIN_KDF_ITERATIONS = 600_000
 export const DEFAULT_KDF_ITERATIONS = MIN_KDF_ITERATIONS
 /**
@@ -55,7 +55,7 @@ export interface WalletCipherParams {
   iv: string
 }
 
-/** The file as stored (DESIGN §8). All hex lowercase; every field is bound into the GCM tag. */
+/** The file as stored (docs/design.md §8). All hex lowercase; every field is bound into the GCM tag. */
 export interface WalletFile {
   format: typeof WALLET_FORMAT
   version: typeof WALLET_VERSION
@@ -106,7 +106,7 @@ export interface CreateWalletOptions {
  * WALLET_LOCKED_MESSAGE).
  * - 'too-large': more than MAX_WALLET_FILE_BYTES (openWalletText)
  * - 'not-utf8', 'not-json': the bytes are not UTF-8 / not JSON (openWalletText); meta.detail
- * - 'malformed': not the shape of DESIGN §8; meta.field and meta.detail as parseWalletFile says them
+ * - 'malformed': not the shape of docs/design.md §8; meta.field and meta.detail as parseWalletFile says them
  * - 'not-canonical': valid, but not byte for byte what walletFileText writes (openWalletText)
  * - 'weak-kdf': kdf.iterations below MIN_KDF_ITERATIONS; meta.iterations, meta.minimum
  * - 'empty-password': no wallet has an empty password
@@ -165,7 +165,7 @@ export async function createWallet (opts: CreateWalletOptions): Promise<{ file: 
 /**
  * Unseals a wallet file given as a JSON value. A wrong password and any change of a field (its value,
  * its type, a missing or extra field, the format marker, iterations below the floor) end in the same
- * WALLET_LOCKED error (DESIGN §8); meta.reason says which (WalletLockedReason). A whitespace-only
+ * WALLET_LOCKED error (docs/design.md §8); meta.reason says which (WalletLockedReason). A whitespace-only
  * change of the file's bytes does not reach this function as a change: use openWalletText for files.
  */
 export async function openWallet (file: unknown, password: string, opts: OpenWalletOptions = {}): Promise<OpenedWallet> {
@@ -243,11 +243,11 @@ export function describeWallet (file: unknown): WalletDescription {
 
 /**
  * The bytes of a wallet file as the CLI writes it (and the web page should download it): the
- * fields in DESIGN §8 order, two-space indent, one final newline. openWalletText accepts only this.
+ * fields in docs/design.md §8 order, two-space indent, one final newline. openWalletText accepts only this.
  */
 export function walletFileText (file: WalletFile): string {
   const wallet = parseWalletFile(file)
-  // Built field by field so the order is DESIGN's, whatever order the input or the schema library uses.
+  // Built field by field so the order is the design's, whatever order the input or the schema library uses.
   const ordered: WalletFile = {
     format: wallet.format,
     version: wallet.version,
@@ -299,7 +299,7 @@ function tooLarge (): WalletError {
     { reason: 'too-large', limit: MAX_WALLET_FILE_BYTES })
 }
 
-// ---- the file's shape (DESIGN §8) ----
+// ---- the file's shape (docs/design.md §8) ----
 
 /** A field's rule as the error says it: `malformed wallet file: kdf.salt must be ...`. */
 function rule (field: string, requirement: string): { error: string } {
@@ -345,14 +345,14 @@ const WALLET_FILE = z.strictObject({
 })
 
 /**
- * Checks the exact shape of DESIGN §8 (unknown fields rejected, hex lowercase so that one byte
+ * Checks the exact shape of docs/design.md §8 (unknown fields rejected, hex lowercase so that one byte
  * has one spelling) and returns a clean copy. Throws WALLET_MALFORMED naming the field.
  */
 export function parseWalletFile (value: unknown): WalletFile {
   const marker = validate(WALLET_MARKER, value)
   // Not an object at all: the full schema says so below.
   if (marker.failure !== undefined && marker.failure.kind !== 'NOT_OBJECT') throw malformed('format', marker.failure.detail)
-  // Per object: unknown fields, then missing ones, then each field's value in DESIGN order.
+  // Per object: unknown fields, then missing ones, then each field's value in design order.
   const { value: wallet, failure } = validate(WALLET_FILE, value, { missingFirst: true })
   if (failure !== undefined) throw malformedFile(failure)
   return wallet
@@ -374,7 +374,7 @@ function malformedFile ({ kind, field, path, detail }: SchemaFailure): WalletErr
 }
 
 // Binds every header field into the tag: editing the name, the public key or the KDF parameters
-// is detected exactly like a wrong password (DESIGN §8).
+// is detected exactly like a wrong password (docs/design.md §8).
 function additionalData (header: Omit<WalletFile, 'ciphertext'>): Uint8Array<ArrayBuffer> {
   const canonical = canonicalize(header)
   if (canonical === undefined) throw new Error('canonicalize returned nothing for the wallet header')

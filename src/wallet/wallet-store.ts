@@ -1,4 +1,4 @@
-// Wallet files on disk (Node only; the web page downloads the file instead). DESIGN §8: written
+// Wallet files on disk (Node only; the web page downloads the file instead). docs/design.md §8: written
 // atomically with mode 0600, never overwritten, as the exact bytes of walletFileText.
 // To READ a wallet (no password), readWalletFile gives precise errors naming the path and the field.
 // To OPEN one, take readWalletFileBytes and give the bytes to openWalletText: then any modified byte

@@ -1,4 +1,4 @@
-// A third-party gossip peer on the previous libp2p generation (DESIGN §5: "a peer built on libp2p 2
+// A third-party gossip peer on the previous libp2p generation (docs/design.md §5: "a peer built on libp2p 2
 // with @chainsafe/libp2p-gossipsub 14 (StrictNoSign) must exchange txs and blocks with our nodes").
 // Every import is an npm alias (package.json devDependencies) of a libp2p-2-era package, so this
 // stack resolves its own @libp2p/interface 2 / multiaddr 12 copies and shares nothing with the
@@ -23,7 +23,7 @@ export interface ReceivedGossip {
   type: 'signed' | 'unsigned'
 }
 
-/** DESIGN §5 names both muxers of the wire; a third-party peer may offer either. */
+/** docs/design.md §5 names both muxers of the wire; a third-party peer may offer either. */
 export type Libp2p2Muxer = 'yamux' | 'mplex'
 
 export interface ConnectionProtocols {
@@ -51,7 +51,7 @@ export interface Libp2p2Peer {
 
 /**
  * Starts a libp2p 2 node on 127.0.0.1 (random port) with tcp, noise, one muxer, identify and
- * gossipsub 14 configured as DESIGN §5 asks of any peer on our topics (StrictNoSign, msg id =
+ * gossipsub 14 configured as docs/design.md §5 asks of any peer on our topics (StrictNoSign, msg id =
  * sha256(data)), and subscribes it to `topics`.
  */
 export async function startLibp2p2Peer (topics: string[], muxer: Libp2p2Muxer = 'yamux'): Promise<Libp2p2Peer> {

@@ -2,11 +2,11 @@
 """Independent cross-check of gossipchain's known-answer vectors (test/vectors/*.json).
 
 Recomputes, with code that shares nothing with src/core:
-  - block header bytes (struct.pack) and SHA-256 hashes, leading zero bits (DESIGN §3)
+  - block header bytes (struct.pack) and SHA-256 hashes, leading zero bits (docs/design.md §3)
   - genesis hashes and network ids
   - Merkle roots with the RFC 6962 recursive definition (split at the largest power of two)
     and inclusion-proof verification with the RFC 9162 §2.1.3.2 algorithm
-  - RFC 8785 canonical JSON of every tx, the ed25519 signing payload and ids (DESIGN §2)
+  - RFC 8785 canonical JSON of every tx, the ed25519 signing payload and ids (docs/design.md §2)
   - Ed25519 public keys, deterministic signatures and verification; RSA PKCS#1 v1.5 SHA-256
     verification of the legacy txs
 Signatures use python3-cryptography when importable, else the `openssl` command line.
@@ -82,7 +82,7 @@ def jcs(v):
     raise TypeError('not JSON: %r' % (v,))
 
 
-# ---------- DESIGN §3 header ----------
+# ---------- docs/design.md §3 header ----------
 def seconds_to_ms(t):
     ms = decimal.Decimal(repr(t)) * 1000
     if ms != ms.to_integral_value():

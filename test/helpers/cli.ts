@@ -37,7 +37,7 @@ export function killAllCli (): void {
   for (const child of children) child.kill('SIGKILL')
 }
 
-/** DESIGN §1 error contract: non-zero exit, one `gossipchain: ...` line on stderr, no stack trace. */
+/** docs/design.md §1 error contract: non-zero exit, one `gossipchain: ...` line on stderr, no stack trace. */
 export function expectOneLineError (result: CliResult, ...includes: string[]): void {
   expect(result.code, `exit code; stderr: ${result.stderr}`).to.not.equal(0)
   const lines = result.stderr.split('\n').filter(line => line.length > 0)

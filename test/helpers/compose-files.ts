@@ -1,5 +1,5 @@
 // Reads the Dockerfile, .dockerignore and docker-compose.yml as Docker would, for the tests that check
-// the compose network and replay it without Docker (DESIGN §12): test/compose-config.test.ts and
+// the compose network and replay it without Docker (docs/design.md §13): test/compose-config.test.ts and
 // test/compose-netns.test.ts both take the node command lines from here, so they cannot drift apart.
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'

@@ -1,5 +1,5 @@
 // A private network of Linux network namespaces for replaying the compose network without Docker
-// (DESIGN §12): one namespace per host name, each with a veth into a bridge in the root namespace on a
+// (docs/design.md §13): one namespace per host name, each with a veth into a bridge in the root namespace on a
 // private /24, and /etc/netns/<ns>/hosts naming every host, so `ip netns exec` resolves /dns4/node-1
 // as Docker's DNS would. The namespaces have no default route: the only addresses anything in them can
 // reach are the other namespaces, the bridge and their own loopback.

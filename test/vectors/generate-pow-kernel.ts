@@ -1,5 +1,5 @@
 // Generates src/core/sha256-nonce-kernel.ts: the fully unrolled second-chunk SHA-256 compression
-// of the 91-byte header, one nonce per iteration (DESIGN §11: hash only the last 64-byte chunk
+// of the 91-byte header, one nonce per iteration (docs/design.md §11: hash only the last 64-byte chunk
 // from a midstate). Unrolled code with the schedule in locals runs about twice as fast as a
 // loop over an Int32Array in V8, and the words that are zero (7..14) vanish from the schedule.
 // Run: npx tsx test/vectors/generate-pow-kernel.ts   (core-pow.test.ts checks the file is current)

@@ -1,4 +1,4 @@
-// Writes the known-answer vectors of DESIGN §2-§3 (test/vectors/*.json). The values come from
+// Writes the known-answer vectors of docs/design.md §2-§3 (test/vectors/*.json). The values come from
 // src/core, so on their own they only pin behaviour; test/crosscheck/crosscheck.py recomputes
 // every one of them with an independent implementation (Python hashlib + cryptography), and the
 // Merkle file also carries the RFC 6962 / Certificate Transparency reference roots.

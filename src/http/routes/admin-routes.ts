@@ -1,4 +1,4 @@
-// Admin routes (DESIGN §7), all behind the bearer token when one is configured:
+// Admin routes (docs/design.md §7), all behind the bearer token when one is configured:
 // /mine, /save, /register_with, /register_node.
 import { Hono } from 'hono'
 import type { Chain } from '../../chain/chain.js'

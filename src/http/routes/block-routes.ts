@@ -1,4 +1,4 @@
-// POST /add_block (DESIGN §3, §7): a block mined elsewhere; accepted blocks are gossiped on.
+// POST /add_block (docs/design.md §3, §7): a block mined elsewhere; accepted blocks are gossiped on.
 import { Hono } from 'hono'
 import type { Chain } from '../../chain/chain.js'
 import { ruleErrorOutcome } from '../../chain/error-outcome.js'

@@ -1,4 +1,4 @@
-// Read-only chain routes (DESIGN §7): /chain, /pending_tx, /blocks/:hash, /tx/:id.
+// Read-only chain routes (docs/design.md §7): /chain, /pending_tx, /blocks/:hash, /tx/:id.
 import { Hono } from 'hono'
 import type { Chain } from '../../chain/chain.js'
 import { chainResponse } from '../chain-response.js'

@@ -1,4 +1,4 @@
-// Node and network status (DESIGN §7): /node_info, /peers, /health.
+// Node and network status (docs/design.md §7): /node_info, /peers, /health.
 import { Hono } from 'hono'
 import type { Chain } from '../../chain/chain.js'
 import type { NetworkApi } from '../types.js'

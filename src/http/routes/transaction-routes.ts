@@ -1,4 +1,4 @@
-// POST /new_transaction (DESIGN §2, §7): native or legacy tx; accepted ones are gossiped.
+// POST /new_transaction (docs/design.md §2, §7): native or legacy tx; accepted ones are gossiped.
 import { Hono } from 'hono'
 import type { Chain } from '../../chain/chain.js'
 import type { InternalErrorLogger } from '../error-handler.js'
