@@ -22,9 +22,9 @@ async function txReceipts (traceFile: string): Promise<Map<string, number>> {
   const text = await readFile(traceFile, 'utf8').catch(() => '')
   for (const line of text.split('\n')) {
     if (line === '') continue
-    let event: { type?: string, kind?: string, id?: string, receivedAt?: number, result?: string }
+    let event: { type?: string, topic?: string, id?: string, receivedAt?: number, result?: string }
     try { event = JSON.parse(line) } catch { continue }
-    if (event.type !== 'gossip' || event.kind !== 'tx' || event.result !== 'accept' || typeof event.id !== 'string' || typeof event.receivedAt !== 'number') continue
+    if (event.type !== 'gossip' || event.topic !== 'tx' || event.result !== 'accept' || typeof event.id !== 'string' || typeof event.receivedAt !== 'number') continue
     if (!out.has(event.id)) out.set(event.id, event.receivedAt)
   }
   return out

@@ -9,8 +9,9 @@ export function registerStartCommand (program: Command, context: CliContext): vo
   start.action(async (opts: Record<string, unknown>) => {
     const config = nodeConfigFromOptions(opts, context.env)
     // libp2p is heavy: load it only when a node really starts, so `wallet` and `tx` stay fast.
-    const { startNode } = await import('./node.js')
-    const node = await startNode(config, { log: line => context.stdout(line + '\n') })
+    const { createNode } = await import('./node/index.js')
+    const node = await createNode(config, { log: line => context.stdout(line + '\n') })
+    await node.start()
     await new Promise<void>((resolve) => {
       let stopping = false
       const onSignal = (signal: NodeJS.Signals): void => {

@@ -118,6 +118,17 @@ describe('a hostile peer', function () {
     expect(fromEvil.length).to.be.at.least(forged.length)
     expect(fromEvil.every(e => e.result === 'reject'), JSON.stringify(fromEvil)).to.equal(true)
     expect(new Set(fromEvil.map(e => e.code))).to.include.members(['TX_BAD_SIGNATURE', 'TX_ID_MISMATCH', 'BLOCK_INSUFFICIENT_WORK', 'BLOCK_HASH_MISMATCH'])
+    // The event stream (docs/design.md §10) says so: a penalty per rejected message, then one ban.
+    const trace = await waitFor('the ban in the trace', async () => {
+      const events = await readTrace(tracePath)
+      return events.some(e => e.type === 'ban' && e.peer === evil.peerId.toString()) ? events : undefined
+    })
+    const penalties = trace.filter(e => e.type === 'penalty' && e.peer === evil.peerId.toString())
+    expect(penalties.length).to.be.at.least(2)
+    expect(penalties.every(e => e.points > 0 && e.score < 0 && /^invalid (tx|block) /.test(e.reason)), JSON.stringify(penalties)).to.equal(true)
+    const bans = trace.filter(e => e.type === 'ban' && e.peer === evil.peerId.toString())
+    expect(bans).to.have.length(1)
+    expect(bans[0].untilMs).to.be.greaterThan(bans[0].at)
     // Banned: a fresh dial is refused or closed at once.
     await evil.dial(multiaddr(honest.multiaddr)).catch(() => undefined)
     await waitFor('the redial to be dropped', async () =>
@@ -157,7 +168,7 @@ describe('a hostile peer', function () {
       return found.length > 0 ? found : undefined
     })
     expect(syncs[0].outcome).to.equal('invalid-data')
-    expect(syncs[0].error?.code).to.equal('BLOCK_INSUFFICIENT_WORK')
+    expect(syncs[0].code).to.equal('BLOCK_INSUFFICIENT_WORK')
     const chain = await chainOf(honest)
     for (const b of chain.slice(1)) expect(meetsProofOfWork(b.hash, BITS)).to.equal(true)
     // The honest node still works.

@@ -29,11 +29,16 @@ export function createApp (deps: FacadeDeps): Hono {
   if (!Array.isArray(extraRoutes) || !extraRoutes.every(m => typeof m?.path === 'string' && m.path.startsWith('/') && m.routes instanceof Hono)) {
     throw new TypeError('createApp: "extraRoutes" must be a list of { path: "/...", routes: Hono }')
   }
+  const middleware = deps.middleware ?? []
+  if (!Array.isArray(middleware) || !middleware.every(m => typeof m === 'function')) {
+    throw new TypeError('createApp: "middleware" must be a list of Hono middleware functions')
+  }
   const { chain, network } = deps
 
   const app = new Hono()
   app.onError(createErrorHandler(logInternalError))
   app.notFound(notFoundHandler)
+  for (const handler of middleware) app.use('*', handler)
   app.use('*', methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedResponse }))
   app.use('*', bodyLimit({
     maxSize: bodyLimitBytes,

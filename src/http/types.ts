@@ -1,6 +1,6 @@
 // What the facade needs from the rest of the node. The p2p layer is seen only through NetworkApi, so
 // http never imports src/p2p (docs/design.md §1: p2p and http are siblings over chain).
-import type { Hono } from 'hono'
+import type { Hono, MiddlewareHandler } from 'hono'
 import type { Chain } from '../chain/chain.js'
 import type { Miner } from '../chain/miner.js'
 import type { Block, Tx } from '../core/types.js'
@@ -35,6 +35,8 @@ export interface FacadeDeps {
   syncRoutes?: Hono
   /** More sub-apps (UI, /metrics, /events, ...) mounted at their paths after the facade's own routes. */
   extraRoutes?: Array<{ path: string, routes: Hono }>
+  /** Middleware run in front of every request, in order, before any route (e.g. HTTP metrics). */
+  middleware?: MiddlewareHandler[]
   /** Request body cap, default 2 MiB (docs/design.md §7). */
   bodyLimitBytes?: number
   /** Used by /register_with to read a facade's /node_info; injectable for tests. */

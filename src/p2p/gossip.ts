@@ -59,6 +59,18 @@ export interface GossipReceipt {
   bytes: number
 }
 
+/** One message we published (docs/design.md §10 publish). */
+export interface GossipPublication {
+  topic: string
+  kind: GossipKind
+  /** tx id or block hash. */
+  id: string
+  msgId: string
+  recipients: number
+  createdAt?: number
+  bytes: number
+}
+
 export interface UnknownParentRequest {
   peerId: PeerId
   from: string
@@ -67,6 +79,7 @@ export interface UnknownParentRequest {
 
 export interface GossipEvents {
   gossip: CustomEvent<GossipReceipt>
+  publish: CustomEvent<GossipPublication>
   'unknown-parent': CustomEvent<UnknownParentRequest>
 }
 
@@ -132,13 +145,13 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
     }
   }
 
-  /** Publishes a tx (its JSON, or bytes already serialized). Resolves with how many peers got it. */
-  async publishTx (tx: Tx | Uint8Array): Promise<{ recipients: number }> {
-    return await this.publish(this.txTopic, tx)
+  /** Publishes a tx (its JSON). Resolves with how many peers got it. */
+  async publishTx (tx: Tx): Promise<{ recipients: number }> {
+    return await this.publish('tx', this.txTopic, tx.id, tx.timestamp, tx)
   }
 
-  async publishBlock (block: Block | Uint8Array): Promise<{ recipients: number }> {
-    return await this.publish(this.blockTopic, block)
+  async publishBlock (block: Block): Promise<{ recipients: number }> {
+    return await this.publish('block', this.blockTopic, block.hash, block.timestamp, block)
   }
 
   /** Our mesh peers per topic. */
@@ -157,10 +170,22 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
     }
   }
 
-  private async publish (topic: string, item: object | Uint8Array): Promise<{ recipients: number }> {
-    const data = item instanceof Uint8Array ? item : encoder.encode(JSON.stringify(item))
+  private async publish (kind: GossipKind, topic: string, id: string, timestampSeconds: number, item: object): Promise<{ recipients: number }> {
+    const data = encoder.encode(JSON.stringify(item))
     const result = await this.components.pubsub.publish(topic, data)
-    return { recipients: result.recipients.length }
+    const recipients = result.recipients.length
+    this.safeDispatchEvent('publish', {
+      detail: {
+        topic,
+        kind,
+        id,
+        msgId: messageId(data),
+        recipients,
+        createdAt: typeof timestampSeconds === 'number' ? Math.round(timestampSeconds * 1000) : undefined,
+        bytes: data.byteLength
+      }
+    })
+    return { recipients }
   }
 
   private validator (kind: GossipKind, topic: string, validate: GossipValidator): TopicValidatorFn {
@@ -180,7 +205,7 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
       if (outcome.result === 'reject') {
         this.components.reputation.penalise(peer, this.rejectPenalty, `invalid ${kind}${outcome.code != null ? ` ${outcome.code}` : ''}`)
       }
-      const msgId = createHash('sha256').update(msg.data).digest('hex')
+      const msgId = messageId(msg.data)
       this.safeDispatchEvent('gossip', {
         detail: {
           topic,
@@ -201,6 +226,11 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
       return RESULT[outcome.result]
     }
   }
+}
+
+/** The gossipsub message id of a payload, hex (docs/design.md §5: sha256 of the data). */
+function messageId (data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex')
 }
 
 export function gossip (init: GossipInit): (components: GossipComponents) => Gossip {

@@ -86,6 +86,10 @@ export interface HostInit<S extends ServiceMap = Record<string, never>> {
   reputation?: PeerReputationInit
   bootstrapOptions?: Omit<BootstrapInit, 'addresses'>
   connectionManager?: Libp2pOptions['connectionManager']
+  /** libp2p's metrics implementation, e.g. @libp2p/prometheus-metrics (it must be given at creation). */
+  metrics?: Libp2pOptions['metrics']
+  /** Start the host before returning (default true); with false, call `host.start()` later. */
+  start?: boolean
   /** Protocol services built on the host (gossip, sync server, sync loop ...). */
   services?: HostServiceFactories<S>
 }
@@ -94,7 +98,7 @@ function sha256 (data: Uint8Array): Uint8Array {
   return createHash('sha256').update(data).digest()
 }
 
-/** Creates and starts the host. Stop it with `host.stop()`. */
+/** Creates the host and starts it unless `start: false`. Stop it with `host.stop()`. */
 export async function createHost<S extends ServiceMap = Record<string, never>> (init: HostInit<S>): Promise<Host<S>> {
   if (init.privateKey == null) throw new TypeError('privateKey is required')
   if (!Array.isArray(init.listen)) throw new TypeError('listen must be an array of multiaddr strings')
@@ -168,7 +172,9 @@ export async function createHost<S extends ServiceMap = Record<string, never>> (
   }
 
   const node = await createLibp2p({
+    start: init.start ?? true,
     privateKey: init.privateKey,
+    ...(init.metrics != null ? { metrics: init.metrics } : {}),
     addresses: {
       listen: init.listen,
       ...(init.announce != null ? { announce: init.announce } : {})

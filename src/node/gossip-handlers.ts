@@ -1,0 +1,57 @@
+// Gossip validators, one per message type (docs/design.md §5; Lodestar's gossipHandlers is the model).
+// Each parses its payload once, hands it to the chain, and maps the chain's coded error to
+// Accept/Ignore/Reject through src/chain/error-outcome.ts (the one table). Import stays in the chain;
+// the libp2p side (src/p2p/gossip.ts) turns the outcome into gossipsub's verdict and penalties.
+import type { Chain } from '../chain/chain.js'
+import { ruleErrorOutcome } from '../chain/error-outcome.js'
+import { parseTx } from '../core/tx.js'
+import type { Logger } from '../logger.js'
+import type { GossipKind, GossipValidator, ValidationOutcome } from '../p2p/gossip.js'
+
+export type GossipHandlers = Record<GossipKind, GossipValidator>
+
+export interface GossipHandlerModules {
+  chain: Pick<Chain, 'acceptTx' | 'submitBlock'>
+  logger: Pick<Logger, 'error'>
+}
+
+const decoder = new TextDecoder()
+
+/** The payload's JSON, or undefined when it is not JSON (the schema check then names it invalid). */
+function parseJson (data: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(data))
+  } catch {
+    return undefined
+  }
+}
+
+export function createGossipHandlers ({ chain, logger }: GossipHandlerModules): GossipHandlers {
+  /** Runs one validation: accept with the item's identity, or the coded error's gossip outcome. */
+  const outcomeOf = async (validate: () => Promise<{ id: string, createdAt: number }>): Promise<ValidationOutcome> => {
+    try {
+      const { id, createdAt } = await validate()
+      return { result: 'accept', id, createdAt }
+    } catch (err) {
+      const outcome = ruleErrorOutcome(err)
+      if (outcome === undefined) {
+        // Our own failure says nothing about the sender: ignore, never reject.
+        logger.error(`gossip: internal error while validating: ${(err as Error).stack ?? String(err)}`)
+        return { result: 'ignore', code: 'INTERNAL' }
+      }
+      return { result: outcome.gossip, code: outcome.code, unknownParent: outcome.unknownParent }
+    }
+  }
+
+  return {
+    tx: async (data) => await outcomeOf(async () => {
+      // Gossip carries txs in their stored form only: a legacy submission body is not one.
+      const tx = await chain.acceptTx(parseTx(parseJson(data)))
+      return { id: tx.id, createdAt: Math.round(tx.timestamp * 1000) }
+    }),
+    block: async (data) => await outcomeOf(async () => {
+      const { block } = await chain.submitBlock(parseJson(data))
+      return { id: block.hash, createdAt: Math.round(block.timestamp * 1000) }
+    })
+  }
+}
