@@ -246,6 +246,9 @@ export function addNodeConfigOptions (command: Command): Command {
     const description = `${spec.key}: ${spec.expected} (env ${spec.env})`
     if (spec.kind === 'list') {
       command.option(`${flag} <value>`, `${description}; repeat or separate with commas`, collect)
+    } else if (spec.kind === 'boolean') {
+      // `--legacy-chain-view` alone means true; `--legacy-chain-view false` still turns it off.
+      command.option(`${flag} [value]`, description)
     } else {
       command.option(`${flag} <value>`, description)
     }

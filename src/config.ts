@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { WALLET_NAME_PATTERN } from './wallet/wallet-file.js'
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'silent']
@@ -32,6 +33,18 @@ export interface NodeConfig {
   /** Extra multiaddrs to announce to peers (e.g. a public DNS name behind NAT or in docker). */
   announce: string[]
   logLevel: LogLevel
+  /**
+   * GET /chain and /pending_tx list only the records the original Flask frontend can read (legacy
+   * `item|receiverPEM` records); everything else keeps showing all (docs/design.md §7).
+   */
+  legacyChainView: boolean
+  /** Entity names the web page shows and offers as receivers: name -> Ed25519 public key (64 hex). */
+  addressBook: Record<string, string>
+  /** The facade's address as others reach it (QR codes, links), e.g. https://farm.example.org; no trailing slash. */
+  publicUrl: string | undefined
+  /** PEM certificate (chain) and private key files: the facade serves HTTPS when both are set. */
+  tlsCert: string | undefined
+  tlsKey: string | undefined
 }
 
 export const DEFAULT_CONFIG: Readonly<NodeConfig> = Object.freeze({
@@ -48,7 +61,12 @@ export const DEFAULT_CONFIG: Readonly<NodeConfig> = Object.freeze({
   legacyTransactions: true,
   mempool: Object.freeze({ maxCount: 10_000, maxBytes: 32 * 1024 * 1024 }),
   announce: Object.freeze([]) as unknown as string[],
-  logLevel: 'info'
+  logLevel: 'info',
+  legacyChainView: false,
+  addressBook: Object.freeze({}) as Record<string, string>,
+  publicUrl: undefined,
+  tlsCert: undefined,
+  tlsKey: undefined
 })
 
 /** Where a config value came from; errors name it. */
@@ -88,6 +106,11 @@ export interface ConfigFlags {
   mempoolMaxCount?: string | number
   mempoolMaxBytes?: string | number
   logLevel?: string
+  legacyChainView?: string | boolean
+  addressBook?: string | Record<string, string>
+  publicUrl?: string
+  tlsCert?: string
+  tlsKey?: string
 }
 
 export interface LoadConfigOptions {
@@ -99,7 +122,8 @@ export interface LoadConfigOptions {
   flags?: ConfigFlags | Record<string, unknown>
 }
 
-type ValueKind = 'string' | 'integer' | 'number' | 'boolean' | 'list'
+/** 'object': a JSON object in the file, JSON text in env and flags. */
+type ValueKind = 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'object'
 
 interface KeySpec {
   /** Dotted key in NodeConfig. */
@@ -124,6 +148,21 @@ const multiaddrSchema = z.string().refine(value => {
     return false
   }
 })
+/** Ten thousand entities: the page lists them all, so the list stays a page's worth. */
+export const MAX_ADDRESS_BOOK_ENTRIES = 10_000
+const addressBookSchema = z.record(z.string().regex(WALLET_NAME_PATTERN), z.string().regex(/^[0-9a-f]{64}$/))
+  .refine(book => Object.keys(book).length <= MAX_ADDRESS_BOOK_ENTRIES)
+  .refine(book => new Set(Object.values(book)).size === Object.keys(book).length)
+/** An http(s) origin with an optional path prefix (a reverse proxy's), no credentials, query or fragment. */
+const publicUrlSchema = z.string().max(2048).refine(value => {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' &&
+      url.search === '' && url.hash === '' && !value.includes('?') && !value.includes('#')
+  } catch {
+    return false
+  }
+}).transform(value => new URL(value).href.replace(/\/+$/, ''))
 const timestampSchema = z.number().min(0).max(253402300799) // up to 9999-12-31
   .refine(value => Number(value.toFixed(3)) === value)
 
@@ -145,7 +184,19 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'mempool.maxCount', kind: 'integer', schema: z.int().min(1).max(10_000_000), expected: 'an integer from 1 to 10000000', env: 'GOSSIPCHAIN_MEMPOOL_MAX_COUNT', flag: 'mempoolMaxCount' },
   { key: 'mempool.maxBytes', kind: 'integer', schema: z.int().min(1024).max(2 ** 40), expected: 'a byte count, an integer >= 1024', env: 'GOSSIPCHAIN_MEMPOOL_MAX_BYTES', flag: 'mempoolMaxBytes' },
   { key: 'announce', kind: 'list', schema: z.array(multiaddrSchema), expected: 'a list of multiaddrs such as /dns4/node-1/tcp/9000', env: 'GOSSIPCHAIN_ANNOUNCE', flag: 'announce' },
-  { key: 'logLevel', kind: 'string', schema: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]), expected: `one of ${LOG_LEVELS.join(', ')}`, env: 'GOSSIPCHAIN_LOG_LEVEL', flag: 'logLevel' }
+  { key: 'logLevel', kind: 'string', schema: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]), expected: `one of ${LOG_LEVELS.join(', ')}`, env: 'GOSSIPCHAIN_LOG_LEVEL', flag: 'logLevel' },
+  { key: 'legacyChainView', kind: 'boolean', schema: z.boolean(), expected: 'true or false', env: 'GOSSIPCHAIN_LEGACY_CHAIN_VIEW', flag: 'legacyChainView' },
+  {
+    key: 'addressBook',
+    kind: 'object',
+    schema: addressBookSchema,
+    expected: `a JSON object of at most ${MAX_ADDRESS_BOOK_ENTRIES} entity names (1-64 of A-Z a-z 0-9 _ . -) to distinct 64-lowercase-hex Ed25519 public keys`,
+    env: 'GOSSIPCHAIN_ADDRESS_BOOK',
+    flag: 'addressBook'
+  },
+  { key: 'publicUrl', kind: 'string', schema: publicUrlSchema, expected: 'an http:// or https:// URL without credentials, query or fragment', env: 'GOSSIPCHAIN_PUBLIC_URL', flag: 'publicUrl' },
+  { key: 'tlsCert', kind: 'string', schema: z.string().min(1), expected: 'a PEM certificate file path', env: 'GOSSIPCHAIN_TLS_CERT', flag: 'tlsCert' },
+  { key: 'tlsKey', kind: 'string', schema: z.string().min(1), expected: 'a PEM private key file path', env: 'GOSSIPCHAIN_TLS_KEY', flag: 'tlsKey' }
 ]
 
 /** The environment variable that points at a config file (the CLI's --config wins over it). */
@@ -188,6 +239,12 @@ export function loadConfig (options: LoadConfigOptions): NodeConfig {
     throw new ConfigError(
       `invalid config: httpPort (${http.origin}) and p2pPort (${p2p.origin}) are both ${config.httpPort}; they need different ports`,
       blamed.key, blamed.source, blamed.origin)
+  }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    const [given, missing] = config.tlsCert === undefined ? ['tlsKey', 'tlsCert'] : ['tlsCert', 'tlsKey']
+    const origin = origins.get(given) ?? { source: 'default' as const, origin: 'default' }
+    throw new ConfigError(`invalid config: ${given} (${origin.origin}) is set but ${missing} is not; HTTPS needs both the certificate and its key`,
+      given, origin.source, origin.origin)
   }
   return config
 }
@@ -263,6 +320,13 @@ function coerce (kind: ValueKind, raw: unknown): unknown {
   }
   if (typeof raw !== 'string') return raw
   const text = raw.trim()
+  if (kind === 'object') {
+    try {
+      return JSON.parse(text)
+    } catch {
+      return raw
+    }
+  }
   if (kind === 'integer' || kind === 'number') {
     return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : raw
   }

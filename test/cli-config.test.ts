@@ -31,6 +31,15 @@ describe('gossipchain CLI: config show', function () {
     expect(config.bootstrap).to.deep.equal(['/ip4/10.0.0.1/tcp/1', '/ip4/10.0.0.2/tcp/2'])
   })
 
+  it('a boolean flag alone means true (--legacy-chain-view); with a value it takes the value', async function () {
+    const on = await runCli(['config', 'show', '--legacy-chain-view', '--http-port', '8400'])
+    expect(on.code, on.stderr).to.equal(0)
+    expect(JSON.parse(on.stdout)).to.deep.include({ legacyChainView: true, httpPort: 8400 })
+    const off = await runCli(['config', 'show', '--legacy-chain-view', 'false'], { GOSSIPCHAIN_LEGACY_CHAIN_VIEW: 'true' })
+    expect(off.code, off.stderr).to.equal(0)
+    expect(JSON.parse(off.stdout).legacyChainView).to.equal(false)
+  })
+
   it('GOSSIPCHAIN_CONFIG names the file when --config is absent', async function () {
     const file = join(directory, 'env-named.json')
     writeFileSync(file, JSON.stringify({ logLevel: 'debug' }))

@@ -55,7 +55,12 @@ describe('config (docs/design.md §1: defaults < file < env < flags)', function 
       legacyTransactions: true,
       mempool: { maxCount: 10_000, maxBytes: 32 * 1024 * 1024 },
       announce: [],
-      logLevel: 'info'
+      logLevel: 'info',
+      legacyChainView: false,
+      addressBook: {},
+      publicUrl: undefined,
+      tlsCert: undefined,
+      tlsKey: undefined
     })
     config.bootstrap.push('/ip4/127.0.0.1/tcp/1')
     config.network.bits = 1
@@ -125,7 +130,12 @@ describe('config (docs/design.md §1: defaults < file < env < flags)', function 
         GOSSIPCHAIN_MEMPOOL_MAX_COUNT: '100',
         GOSSIPCHAIN_MEMPOOL_MAX_BYTES: '1048576',
         GOSSIPCHAIN_ANNOUNCE: '/dns4/example.org/tcp/9000',
-        GOSSIPCHAIN_LOG_LEVEL: 'debug'
+        GOSSIPCHAIN_LOG_LEVEL: 'debug',
+        GOSSIPCHAIN_LEGACY_CHAIN_VIEW: 'true',
+        GOSSIPCHAIN_ADDRESS_BOOK: `{"farm_A": "${'ab'.repeat(32)}"}`,
+        GOSSIPCHAIN_PUBLIC_URL: 'https://farm.example.org/',
+        GOSSIPCHAIN_TLS_CERT: '/etc/tls/cert.pem',
+        GOSSIPCHAIN_TLS_KEY: '/etc/tls/key.pem'
       }
     })
     expect(config).to.deep.equal({
@@ -142,7 +152,12 @@ describe('config (docs/design.md §1: defaults < file < env < flags)', function 
       legacyTransactions: false,
       mempool: { maxCount: 100, maxBytes: 1048576 },
       announce: ['/dns4/example.org/tcp/9000'],
-      logLevel: 'debug'
+      logLevel: 'debug',
+      legacyChainView: true,
+      addressBook: { farm_A: 'ab'.repeat(32) },
+      publicUrl: 'https://farm.example.org',
+      tlsCert: '/etc/tls/cert.pem',
+      tlsKey: '/etc/tls/key.pem'
     })
     expect(loadConfig({ env: { GOSSIPCHAIN_API_TOKEN: '', GOSSIPCHAIN_HTTP_PORT: '' } })).to.deep.equal(loadConfig({ env: {} }))
   })
@@ -203,6 +218,25 @@ describe('config (docs/design.md §1: defaults < file < env < flags)', function 
         { key: 'logLevel', source: 'flag', mentions: ['--log-level', 'info'] })
       expectConfigError(() => loadConfig({ env: {}, flags: { mempoolMaxBytes: '10' } }),
         { key: 'mempool.maxBytes', source: 'flag', mentions: ['--mempool-max-bytes'] })
+    })
+
+    it('CONFIG_INVALID: an address book that is not names to distinct 64-hex keys, a public URL that is not one', function () {
+      const key = 'cd'.repeat(32)
+      for (const book of ['not json', '["list"]', `{"bad name!": "${key}"}`, '{"farm": "ABCD"}', `{"a": "${key}", "b": "${key}"}`]) {
+        expectConfigError(() => loadConfig({ env: { GOSSIPCHAIN_ADDRESS_BOOK: book } }),
+          { key: 'addressBook', source: 'env', mentions: ['GOSSIPCHAIN_ADDRESS_BOOK', 'distinct'] })
+      }
+      const file = writeConfig('book.json', { addressBook: { shop: key, farm_A: 'ef'.repeat(32) } })
+      expect(loadConfig({ file, env: {} }).addressBook).to.deep.equal({ shop: key, farm_A: 'ef'.repeat(32) })
+      for (const url of ['ftp://x.org', 'https://user:pw@x.org', 'https://x.org/?q=1', 'https://x.org/#top', 'x.org']) {
+        expectConfigError(() => loadConfig({ env: {}, flags: { publicUrl: url } }), { key: 'publicUrl', source: 'flag', mentions: ['--public-url'] })
+      }
+      expect(loadConfig({ env: {}, flags: { publicUrl: 'https://x.org/gossip/' } }).publicUrl).to.equal('https://x.org/gossip')
+    })
+
+    it('CONFIG_INVALID: a TLS certificate without its key, or a key without its certificate', function () {
+      expectConfigError(() => loadConfig({ env: {}, flags: { tlsCert: '/c.pem' } }), { key: 'tlsCert', source: 'flag', mentions: ['--tls-cert', 'tlsKey'] })
+      expectConfigError(() => loadConfig({ env: { GOSSIPCHAIN_TLS_KEY: '/k.pem' } }), { key: 'tlsKey', source: 'env', mentions: ['GOSSIPCHAIN_TLS_KEY', 'tlsCert'] })
     })
 
     it('CONFIG_INVALID: the facade and p2p on one port, blaming the value that was set', function () {

@@ -6,12 +6,13 @@ import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../core/errors
 import { BLOCK_TX_BYTES_BUDGET, blockSize, blockWork, createBlockTemplate, genesisBlock, networkId, parseBlock, type UnminedBlock } from '../core/block.js'
 import { isHeavier, mempoolChanges, planReorg, type HeaderInfo } from '../core/fork-choice.js'
 import { Mempool } from '../core/mempool.js'
-import { buildMerkleProof, type MerkleProof } from '../core/merkle.js'
+import type { MerkleProof } from '../core/merkle.js'
 import { checkTxRules, isLegacySubmission, parseLegacySubmission, parseTx, verifyTxSignature, type SignatureVerifier } from '../core/tx.js'
 import { medianTimePast, validateBlock, type BlockContext } from '../core/validate-block.js'
 import { MAX_BLOCK_TXS, MEDIAN_TIME_SPAN, type Block, type NetworkParams, type Tx } from '../core/types.js'
-import { BlockStore, StoreBatch, type StoredHeader } from '../store/block-store.js'
+import { BlockStore, StoreBatch, type ItemCursor, type ItemRead, type StoredHeader } from '../store/block-store.js'
 import { BlockCache } from './block-cache.js'
+import { MerkleProofs } from './merkle-proofs.js'
 import { ruleErrorOutcome } from './error-outcome.js'
 import { VerifiedSignatures } from './verified-signatures.js'
 import { Mutex } from './mutex.js'
@@ -53,6 +54,35 @@ export interface ChainInit {
   now: () => number
   mempool: { maxCount: number, maxBytes: number }
   legacyTransactions: boolean
+  /** Progress of long start-up work (an item index rebuild); default silent. */
+  log?: (line: string) => void
+}
+
+/** The header fields of a block: enough to recompute its hash (docs/design.md §3) and check a proof against tx_root. */
+export type BlockHeader = Omit<Block, 'transactions'>
+
+/** One main-chain record of an item's history (docs/design.md §7 /items/:item/history). */
+export interface ItemRecord {
+  tx: Tx
+  block: BlockHeader
+  /** Blocks on top of the record's block (0 while it is in the head block). */
+  confirmations: number
+  /** Inclusion proof of the tx against block.tx_root. */
+  proof: MerkleProof
+}
+
+export interface ItemHistoryPage {
+  records: ItemRecord[]
+  /** Where the next page starts; undefined on the last page. */
+  next: ItemCursor | undefined
+}
+
+/** Blocks per store read while the item index is rebuilt: bounded memory with 1 MiB blocks. */
+const REBUILD_BATCH = 64
+
+export function blockHeaderOf (block: Block): BlockHeader {
+  const { transactions: _, ...header } = block
+  return header
 }
 
 /** A tx as the facade reports it: where it stands, with its Merkle inclusion proof. */
@@ -83,6 +113,7 @@ export class Chain extends EventEmitter<ChainEvents> {
    */
   private readonly sideTxIds = new Map<string, string[]>()
   private readonly verified = new VerifiedSignatures(50_000)
+  private readonly proofs = new MerkleProofs()
   private journalQueue: Array<{ seq: number, tx: Tx, resolve: () => void, reject: (err: unknown) => void }> = []
 
   private constructor (private readonly init: ChainInit) {
@@ -122,6 +153,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       main[e.index] = e.hash
     }
     this.main = main
+    if (!await store.itemIndexIsCurrent()) await this.rebuildItemIndex()
     const stale = new StoreBatch()
     for (const { seq, tx } of await store.pending()) {
       this.nextSeq = Math.max(this.nextSeq, seq + 1)
@@ -135,6 +167,31 @@ export class Chain extends EventEmitter<ChainEvents> {
       this.pendingSeq.set(tx.id, seq)
     }
     await store.commit(stale)
+  }
+
+  /**
+   * The item index of a store last written by a version without it (or with another layout): rebuilt
+   * once, from the main chain, before the node serves anything. Every later import keeps it.
+   */
+  private async rebuildItemIndex (): Promise<void> {
+    const { store } = this.init
+    const log = this.init.log ?? (() => {})
+    const started = Date.now()
+    log(`item index: rebuilding from ${this.main.length} main-chain blocks`)
+    await store.clearItemIndex()
+    let nextReport = started + 5000
+    for (let from = 0; from < this.main.length; from += REBUILD_BATCH) {
+      const batch = new StoreBatch()
+      for (const block of await this.getBlocksByHash(this.main.slice(from, from + REBUILD_BATCH))) batch.indexItems(block)
+      await store.commit(batch)
+      if (Date.now() >= nextReport) {
+        log(`item index: ${Math.min(from + REBUILD_BATCH, this.main.length)} of ${this.main.length} blocks`)
+        nextReport = Date.now() + 5000
+      }
+    }
+    // Last: a crash before this line leaves the marker absent, and the next start rebuilds again.
+    await store.commit(new StoreBatch().markItemIndex(this.main[this.main.length - 1]))
+    log(`item index: rebuilt in ${Date.now() - started} ms`)
   }
 
   /** A journaled tx may predate a config change (legacy turned off): it must not poison every template. */
@@ -272,8 +329,47 @@ export class Chain extends EventEmitter<ChainEvents> {
       tx: block.transactions[position],
       block: { hash: block.hash, index: block.index },
       txRoot: block.tx_root,
-      proof: buildMerkleProof(block.transactions, position)
+      proof: this.proofs.proof(block, position)
     }
+  }
+
+  /**
+   * An item's records on the main chain, oldest first, at most `limit` (keyset paging: `cursor` is the
+   * previous page's `next`), each with its block header, confirmations and Merkle proof. From the
+   * store's item index (no chain scan); index and head come from one store snapshot, so a page is one
+   * chain's view even while blocks are imported.
+   */
+  async itemHistory (item: string, limit: number, cursor?: ItemCursor): Promise<ItemHistoryPage> {
+    const read = await this.readItemIndex(item, limit, cursor)
+    const last = read.entries[read.entries.length - 1]
+    return {
+      records: await this.itemRecords(read, { proofs: true }),
+      next: read.more && last !== undefined ? { index: last.index, position: last.position } : undefined
+    }
+  }
+
+  /** The item index entries alone (one snapshot): a long export reads them first, then the records in chunks. */
+  async readItemIndex (item: string, limit: number, cursor?: ItemCursor): Promise<ItemRead> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError('readItemIndex: "limit" must be a positive integer')
+    return await this.init.store.readItem(item, limit, cursor)
+  }
+
+  /**
+   * The records of item index entries read with `head`. Proofs cost a Merkle tree per block (cached);
+   * callers that do not show them (the CSV export) skip them.
+   */
+  async itemRecords (read: Pick<ItemRead, 'head' | 'entries'>, opts: { proofs: true }): Promise<ItemRecord[]>
+  async itemRecords (read: Pick<ItemRead, 'head' | 'entries'>, opts: { proofs: false }): Promise<Array<Omit<ItemRecord, 'proof'>>>
+  async itemRecords (read: Pick<ItemRead, 'head' | 'entries'>, opts: { proofs: boolean }): Promise<Array<Omit<ItemRecord, 'proof'> & { proof?: MerkleProof }>> {
+    const hashes = [...new Set(read.entries.map(e => e.hash))]
+    const blocks = new Map((await this.getBlocksByHash(hashes)).map(b => [b.hash, b]))
+    return read.entries.map(e => {
+      const block = blocks.get(e.hash)!
+      const tx = block.transactions[e.position]
+      if (tx?.id !== e.id) throw new Error(`item index entry ${e.hash}:${e.position} does not hold tx ${e.id}: the index is damaged`)
+      const record = { tx, block: blockHeaderOf(block), confirmations: read.head.index - block.index }
+      return opts.proofs ? { ...record, proof: this.proofs.proof(block, e.position) } : record
+    })
   }
 
   // ---- transactions ---------------------------------------------------------------------------

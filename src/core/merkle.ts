@@ -31,17 +31,26 @@ export function merkleNodeHash (left: Uint8Array, right: Uint8Array): Uint8Array
   return sha256(buf)
 }
 
-/** Root over leaf hashes; the empty tree's root is sha256(""). */
-export function merkleRoot (leaves: Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) return sha256(new Uint8Array(0))
+/** Every level of the tree over leaf hashes, leaves first, root last (one node). Needs one leaf or more. */
+export function merkleLevels (leaves: Uint8Array[]): Uint8Array[][] {
+  if (leaves.length === 0) throw new RangeError('a Merkle tree needs at least one leaf')
+  const levels = [leaves]
   let level = leaves
   while (level.length > 1) {
     const next: Uint8Array[] = []
     for (let i = 0; i + 1 < level.length; i += 2) next.push(merkleNodeHash(level[i], level[i + 1]))
     if ((level.length & 1) === 1) next.push(level[level.length - 1])
+    levels.push(next)
     level = next
   }
-  return level[0]
+  return levels
+}
+
+/** Root over leaf hashes; the empty tree's root is sha256(""). */
+export function merkleRoot (leaves: Uint8Array[]): Uint8Array {
+  if (leaves.length === 0) return sha256(new Uint8Array(0))
+  const levels = merkleLevels(leaves)
+  return levels[levels.length - 1][0]
 }
 
 export function computeTxRoot (txs: Tx[]): string {
@@ -60,19 +69,26 @@ export function buildMerkleProofFromLeaves (leaves: Uint8Array[], index: number)
   if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
     throw new RangeError(`index must be an integer in [0, ${leaves.length - 1}]`)
   }
+  return merkleProofFromLevels(merkleLevels(leaves), index)
+}
+
+/**
+ * Inclusion proof of leaf `index` from a tree's levels (merkleLevels): O(log n), so a caller that keeps
+ * the levels of a block answers many proofs of it without rehashing the block.
+ */
+export function merkleProofFromLevels (levels: Uint8Array[][], index: number): MerkleProof {
+  const leafCount = levels[0]?.length ?? 0
+  if (!Number.isInteger(index) || index < 0 || index >= leafCount) {
+    throw new RangeError(`index must be an integer in [0, ${leafCount - 1}]`)
+  }
   const siblings: string[] = []
-  let level = leaves
   let i = index
-  while (level.length > 1) {
+  for (const level of levels.slice(0, -1)) {
     const sibling = (i & 1) === 1 ? i - 1 : i + 1
     if (sibling < level.length) siblings.push(toHex(level[sibling]))
-    const next: Uint8Array[] = []
-    for (let j = 0; j + 1 < level.length; j += 2) next.push(merkleNodeHash(level[j], level[j + 1]))
-    if ((level.length & 1) === 1) next.push(level[level.length - 1])
-    level = next
     i >>= 1
   }
-  return { index, leafCount: leaves.length, siblings }
+  return { index, leafCount, siblings }
 }
 
 /** Inclusion proof of txs[index] in the block's tx_root. */

@@ -7,10 +7,19 @@
 //   t!<txid>        main-chain location of a tx: {hash, index}
 //   p!<seq:16hex>   journaled pending tx, in arrival order
 //   m!head          the main-chain tip hash
+//   i!<sha256(item):64hex>!<index:16hex>!<position:8hex>
+//                   item index: a main-chain record about `item` (docs/design.md §7 /items), value {hash, id}
+//   m!items         {version, head}: the head the item index was last written with
 //
 // Every block import, reorg included, is ONE LevelDB batch (the write-ahead log applies it whole or not
 // at all), so after `kill -9` at any moment the store holds a consistent chain and nothing it acknowledged.
+// The item index rides in the same batches (connect/disconnect/setHead), so it can never disagree with
+// the main chain it was written with; `m!items` tells a store written by a version without the index
+// (or an older index layout) apart, and the chain then rebuilds the index once at start.
 import { ClassicLevel } from 'classic-level'
+import { sha256Hex } from '../core/hash.js'
+import { utf8 } from '../core/bytes.js'
+import { recordItem } from '../core/record.js'
 import type { Block, Tx } from '../core/types.js'
 
 export interface StoredHeader {
@@ -28,6 +37,51 @@ export interface TxLocation {
 }
 
 const HEAD_KEY = 'm!head'
+const ITEM_INDEX_KEY = 'm!items'
+/** Bump when the item index's keys or values change: stores written with another version rebuild it. */
+export const ITEM_INDEX_VERSION = 1
+
+/** One main-chain record about an item: where it stands (block height, position in the block). */
+export interface ItemEntry {
+  /** Height of the block. */
+  index: number
+  /** Position of the tx in the block's transactions. */
+  position: number
+  /** Block hash. */
+  hash: string
+  /** Tx id. */
+  id: string
+}
+
+/** Resume an item read after this record (keyset paging: stable while blocks are added). */
+export interface ItemCursor {
+  index: number
+  position: number
+}
+
+export interface ItemRead {
+  /** The main-chain head the entries belong to (read from the same snapshot). */
+  head: { hash: string, index: number }
+  /** Oldest first. */
+  entries: ItemEntry[]
+  /** True when more entries follow the last one returned. */
+  more: boolean
+}
+
+function itemPrefix (item: string): string {
+  // Hashed: an item is any Unicode up to 128 code points, and a fixed-size key needs no escaping.
+  return 'i!' + sha256Hex(utf8(item)) + '!'
+}
+
+function itemKey (item: string, index: number, position: number): string {
+  return itemPrefix(item) + index.toString(16).padStart(16, '0') + '!' + position.toString(16).padStart(8, '0')
+}
+
+function itemEntryOf (key: string, value: string): ItemEntry {
+  const { hash, id } = JSON.parse(value) as { hash: string, id: string }
+  const tail = key.length - 25 // <index:16hex>!<position:8hex>
+  return { index: parseInt(key.slice(tail, tail + 16), 16), position: parseInt(key.slice(tail + 17), 16), hash, id }
+}
 
 function heightKey (index: number): string {
   return 'n!' + index.toString(16).padStart(16, '0')
@@ -51,18 +105,38 @@ export class StoreBatch {
     this.ops.push({ type: 'put', key: heightKey(block.index), value: block.hash })
     const location = JSON.stringify({ hash: block.hash, index: block.index })
     for (const tx of block.transactions) this.ops.push({ type: 'put', key: 't!' + tx.id, value: location })
-    return this
+    return this.indexItems(block)
   }
 
   /** Undo `connect`; the height key is overwritten or removed by the caller's later ops. */
   disconnect (block: Block): this {
     this.ops.push({ type: 'del', key: heightKey(block.index) })
     for (const tx of block.transactions) this.ops.push({ type: 'del', key: 't!' + tx.id })
+    for (const [position, tx] of block.transactions.entries()) {
+      const item = recordItem(tx)
+      if (item !== null) this.ops.push({ type: 'del', key: itemKey(item, block.index, position) })
+    }
     return this
   }
 
+  /** The item index entries of a main-chain block (part of `connect`; alone when the index is rebuilt). */
+  indexItems (block: Block): this {
+    for (const [position, tx] of block.transactions.entries()) {
+      const item = recordItem(tx)
+      if (item !== null) this.ops.push({ type: 'put', key: itemKey(item, block.index, position), value: JSON.stringify({ hash: block.hash, id: tx.id }) })
+    }
+    return this
+  }
+
+  /** The new main-chain tip; the item index is written with every head change, so it is current too. */
   setHead (hash: string): this {
     this.ops.push({ type: 'put', key: HEAD_KEY, value: hash })
+    return this.markItemIndex(hash)
+  }
+
+  /** Record that the item index matches the main chain of `head`. */
+  markItemIndex (head: string): this {
+    this.ops.push({ type: 'put', key: ITEM_INDEX_KEY, value: JSON.stringify({ version: ITEM_INDEX_VERSION, head }) })
     return this
   }
 
@@ -153,6 +227,48 @@ export class BlockStore {
   getTxLocationSync (id: string): TxLocation | undefined {
     const value = this.db.getSync('t!' + id)
     return value === undefined ? undefined : JSON.parse(value) as TxLocation
+  }
+
+  /**
+   * True if the item index was written, in this layout, with the current head: every writer of this
+   * version updates both in one batch, so only a store last written by another version fails this.
+   */
+  async itemIndexIsCurrent (): Promise<boolean> {
+    const [head, marker] = await this.db.getMany([HEAD_KEY, ITEM_INDEX_KEY])
+    if (head === undefined || marker === undefined) return false
+    const { version, head: indexed } = JSON.parse(marker) as { version?: unknown, head?: unknown }
+    return version === ITEM_INDEX_VERSION && indexed === head
+  }
+
+  /** Drop the whole item index (before a rebuild). */
+  async clearItemIndex (): Promise<void> {
+    await this.db.clear({ gt: 'i!', lt: 'i"' })
+    await this.db.del(ITEM_INDEX_KEY)
+  }
+
+  /**
+   * Main-chain records about `item`, oldest first, at most `limit`, after `cursor` when given. The head
+   * and the entries come from ONE snapshot, so confirmations computed from them are those of one chain
+   * even while blocks are imported; blocks themselves are immutable by hash and never deleted.
+   */
+  async readItem (item: string, limit: number, cursor?: ItemCursor): Promise<ItemRead> {
+    const snapshot = this.db.snapshot()
+    try {
+      const headHash = await this.db.get(HEAD_KEY, { snapshot })
+      const headHeader = headHash === undefined ? undefined : await this.db.get('x!' + headHash, { snapshot })
+      if (headHash === undefined || headHeader === undefined) throw new Error('the store has no head block')
+      const prefix = itemPrefix(item)
+      const gt = cursor === undefined ? prefix : itemKey(item, cursor.index, cursor.position)
+      const entries: ItemEntry[] = []
+      let more = false
+      for await (const [key, value] of this.db.iterator({ gt, lt: prefix.slice(0, -1) + '"', limit: limit + 1, snapshot })) {
+        if (entries.length === limit) { more = true; break }
+        entries.push(itemEntryOf(key, value))
+      }
+      return { head: { hash: headHash, index: (JSON.parse(headHeader) as StoredHeader).index }, entries, more }
+    } finally {
+      await snapshot.close()
+    }
   }
 
   /** Every header record, for rebuilding the in-memory block index at start-up. */
