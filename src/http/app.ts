@@ -11,6 +11,7 @@ import { createPeerRegistration } from './peer-registration.js'
 import { createAdminRoutes } from './routes/admin-routes.js'
 import { createBlockRoutes } from './routes/block-routes.js'
 import { createChainRoutes } from './routes/chain-routes.js'
+import { createItemRoutes } from './routes/item-routes.js'
 import { createNodeRoutes } from './routes/node-routes.js'
 import { createTransactionRoutes } from './routes/transaction-routes.js'
 import { DEFAULT_BODY_LIMIT_BYTES, DEFAULT_CONNECT_TIMEOUT_MS, type FacadeDeps } from './types.js'
@@ -55,7 +56,8 @@ export function createApp (deps: FacadeDeps): Hono {
     nodeInfoTimeoutMs: deps.nodeInfoTimeoutMs ?? NODE_INFO_TIMEOUT_MS
   })
 
-  app.route('/', createChainRoutes({ chain, network, logInternalError }))
+  app.route('/', createChainRoutes({ chain, network, logInternalError, legacyChainView: deps.legacyChainView }))
+  app.route('/', createItemRoutes({ chain, addressBook: deps.addressBook ?? {}, logInternalError }))
   app.route('/', createTransactionRoutes({ chain, network, logInternalError }))
   app.route('/', createBlockRoutes({ chain, network, logInternalError }))
   app.route('/', createNodeRoutes({ chain, network }))

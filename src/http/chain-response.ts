@@ -1,6 +1,7 @@
 // The original /chain shape `{length, chain, peers}` (docs/design.md §7), streamed from a consistent read of
 // the main chain. Shared by GET /chain and POST /register_node.
 import type { Context } from 'hono'
+import type { Block } from '../core/types.js'
 import type { InternalErrorLogger } from './error-handler.js'
 import { HttpError, HttpErrorCode } from './http-error.js'
 import { ChainChangedError, chainJsonChunks, readMainChain, type MainChainSource } from './main-chain-reader.js'
@@ -31,14 +32,21 @@ async function * retryable (chunks: AsyncGenerator<string, void, undefined>): As
   }
 }
 
+async function * mapBlocks (blocks: AsyncIterable<Block>, view: (block: Block) => Block): AsyncGenerator<Block, void, undefined> {
+  for await (const block of blocks) yield view(block)
+}
+
 export async function chainResponse (
   c: Context,
   source: { chain: MainChainSource, network: NetworkApi, logInternalError: InternalErrorLogger },
   from = 0,
-  limit = Number.POSITIVE_INFINITY
+  limit = Number.POSITIVE_INFINITY,
+  /** What a client is shown of each block (the legacy chain view filters its transactions). */
+  view?: (block: Block) => Block
 ): Promise<Response> {
   const read = readMainChain(source.chain, from, limit)
-  const chunks = chainJsonChunks({ length: read.length }, 'chain', read.blocks, () => ({ peers: peerMultiaddrs(source.network.peers()) }))
+  const blocks = view === undefined ? read.blocks : mapBlocks(read.blocks, view)
+  const chunks = chainJsonChunks({ length: read.length }, 'chain', blocks, () => ({ peers: peerMultiaddrs(source.network.peers()) }))
   const request = { method: c.req.method, path: c.req.path }
   return await streamJson(c, retryable(chunks), 200, err => { source.logInternalError(err, request) })
 }

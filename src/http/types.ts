@@ -37,6 +37,10 @@ export interface FacadeDeps {
   extraRoutes?: Array<{ path: string, routes: Hono }>
   /** Middleware run in front of every request, in order, before any route (e.g. HTTP metrics). */
   middleware?: MiddlewareHandler[]
+  /** Entity names by Ed25519 public key (config addressBook): GET /address_book, names in CSV exports. */
+  addressBook?: Record<string, string>
+  /** GET /chain and /pending_tx list only records the original frontend can read (config legacyChainView). */
+  legacyChainView?: boolean
   /** Request body cap, default 2 MiB (docs/design.md §7). */
   bodyLimitBytes?: number
   /** Used by /register_with to read a facade's /node_info; injectable for tests. */

@@ -2,6 +2,7 @@
 import { Hono } from 'hono'
 import type { Chain } from '../../chain/chain.js'
 import { chainResponse } from '../chain-response.js'
+import { legacyView, legacyViewOfBlock } from '../legacy-view.js'
 import type { InternalErrorLogger } from '../error-handler.js'
 import { HttpError, HttpErrorCode } from '../http-error.js'
 import { hex64Param, optionalCount } from '../query.js'
@@ -11,20 +12,23 @@ export interface ChainRoutesInit {
   chain: Chain
   network: NetworkApi
   logInternalError: InternalErrorLogger
+  /** /chain and /pending_tx show only records the original frontend can read (config legacyChainView). */
+  legacyChainView?: boolean
 }
 
 export function createChainRoutes (init: ChainRoutesInit): Hono {
   if (init.chain === undefined || init.network === undefined) throw new TypeError('createChainRoutes: "chain" and "network" are required')
   const { chain } = init
+  const legacy = init.legacyChainView === true
   const routes = new Hono()
 
   routes.get('/chain', async c => {
     const from = optionalCount(c.req.query('from'), 'from') ?? 0
     const limit = optionalCount(c.req.query('limit'), 'limit') ?? Number.POSITIVE_INFINITY
-    return await chainResponse(c, init, from, limit)
+    return await chainResponse(c, init, from, limit, legacy ? legacyViewOfBlock : undefined)
   })
 
-  routes.get('/pending_tx', c => c.json(chain.pending()))
+  routes.get('/pending_tx', c => c.json(legacy ? legacyView(chain.pending()) : chain.pending()))
 
   routes.get('/blocks/:hash', async c => {
     const hash = hex64Param(c.req.param('hash'), 'hash', HttpErrorCode.BAD_HASH)
