@@ -9,6 +9,7 @@ import { toHex } from '../src/core/bytes.js'
 import type { Block, Ed25519Tx, Tx } from '../src/core/types.js'
 import { CSV_COLUMNS, MAX_HISTORY_PAGE } from '../src/http/routes/item-routes.js'
 import { mineOn, seedOf, TEST_NETWORK } from './helpers/fixtures.js'
+import { NodeProcess, stopAll } from './helpers/node-process.js'
 import { readChainAsLegacyFrontend, LegacyFrontendCrash } from './helpers/legacy-frontend.js'
 import { call, GENESIS, NET, openHarness, type Harness } from './http-harness.js'
 
@@ -212,6 +213,8 @@ describe('legacy chain view (config legacyChainView)', function () {
       await fill(h)
       const chain = await call(h.app, 'GET', '/chain')
       expect(() => readChainAsLegacyFrontend(chain.body, book)).to.throw(LegacyFrontendCrash)
+      const asked = await call(h.app, 'GET', '/chain?view=legacy')
+      expect(readChainAsLegacyFrontend(asked.body, book)).to.have.length(2)
     } finally {
       await h.close()
     }
@@ -231,6 +234,12 @@ describe('legacy chain view (config legacyChainView)', function () {
       const pending = await call(h.app, 'GET', '/pending_tx')
       expect(readChainAsLegacyFrontend({ chain: [{ index: 2, previous_hash: '', transactions: pending.body }] }, book).map(p => p.receiver)).to.deep.equal(['farm'])
 
+      // ?view=full (what the page asks for) shows everything; ?view=legacy works on any node.
+      const full = await call(h.app, 'GET', '/chain?view=full')
+      expect(full.body.chain[1].transactions).to.have.length(4)
+      expect((await call(h.app, 'GET', '/pending_tx?view=full')).body).to.have.length(2)
+      expect((await call(h.app, 'GET', '/chain?view=other')).status).to.equal(400)
+
       // The full record stays everywhere else: the block itself, the item's history, the sync routes.
       const block = await call(h.app, 'GET', `/blocks/${chain.body.chain[1].hash as string}`)
       expect(block.body.transactions).to.have.length(4)
@@ -239,5 +248,23 @@ describe('legacy chain view (config legacyChainView)', function () {
     } finally {
       await h.close()
     }
+  })
+})
+
+describe('legacy chain view on a real node (gossipchain start --legacy-chain-view)', function () {
+  this.timeout(60_000)
+  after(async () => { await stopAll() })
+
+  it('the original frontend reads the node\'s /chain with native records on it', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+    const data = `crate-9|${pem}`
+    const node = await NodeProcess.start({ extraArgs: ['--legacy-chain-view', '--network', TEST_NETWORK.name] })
+    expect((await node.post('/new_transaction', { senderPK: pem, signature: sign('sha256', Buffer.from(data), privateKey).toString('latin1'), data })).status).to.equal(201)
+    expect((await node.post('/new_transaction', record('a native record', 'crate-9'))).status).to.equal(201)
+    expect((await node.post('/mine')).status).to.equal(200)
+    const posts = readChainAsLegacyFrontend(await node.get('/chain'), new Map([[pem, 'farm']]))
+    expect(posts.map(p => [p.item, p.receiver])).to.deep.equal([['crate-9', 'farm']])
+    expect((await node.get('/items/crate-9/history')).records).to.have.length(2)
   })
 })

@@ -3,7 +3,7 @@
 // facade) and starts auto-mining; stop() releases everything, in reverse. It wires; the modules work:
 // gossip-handlers.ts validates, network-api.ts is what the facade asks of p2p, event-sources.ts feeds
 // the event stream, event-log.ts logs from it.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { GossipsubOpts } from '@libp2p/gossipsub'
 import type { Hono, MiddlewareHandler } from 'hono'
@@ -72,6 +72,15 @@ export interface GossipchainNode {
   stop(): Promise<void>
 }
 
+/** The certificate and key files of config tlsCert/tlsKey, or undefined for plain HTTP. */
+async function readTlsFiles (config: NodeConfig): Promise<{ cert: Buffer, key: Buffer } | undefined> {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined
+  const read = async (path: string, what: string): Promise<Buffer> => await readFile(path).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read the TLS ${what} ${path}: ${err.code ?? err.message}`)
+  })
+  return { cert: await read(config.tlsCert, 'certificate'), key: await read(config.tlsKey, 'key') }
+}
+
 /**
  * Build a node from its configuration: opens the data dir (store, chain, peer key) and creates the
  * libp2p host, not listening yet. Call start(), then stop(); stop() also releases a node never started.
@@ -95,7 +104,8 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
     const store = await BlockStore.open({ path: join(config.dataDir, 'chain') })
     cleanups.push(async () => await store.close())
     const chain = await Chain.open({
-      store, network: config.network, verifier: createNodeVerifier(), now, mempool: config.mempool, legacyTransactions: config.legacyTransactions
+      store, network: config.network, verifier: createNodeVerifier(), now, mempool: config.mempool, legacyTransactions: config.legacyTransactions,
+      log: line => { logger.info(line) }
     })
     const network = chain.networkId
 
@@ -162,12 +172,14 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
       state = 'starting'
       try {
         app = createApp({
-          chain, miner, network: networkApi, dataDir: config.dataDir, apiToken: config.apiToken, syncRoutes: createSyncRoutes(chain), now, extraRoutes: mounts, middleware
+          chain, miner, network: networkApi, dataDir: config.dataDir, apiToken: config.apiToken, syncRoutes: createSyncRoutes(chain), now, extraRoutes: mounts, middleware,
+          addressBook: config.addressBook, legacyChainView: config.legacyChainView
         })
+        const tls = await readTlsFiles(config)
         await host.start()
-        const facade = await serveFacade(app, { host: config.httpHost, port: config.httpPort })
+        const facade = await serveFacade(app, { host: config.httpHost, port: config.httpPort, tls })
         cleanups.push(async () => await facade.close())
-        httpUrl = `http://${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${facade.port}`
+        httpUrl = `${facade.scheme}://${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${facade.port}`
         miner.startAuto(config.mineInterval)
       } catch (err) {
         await stop()

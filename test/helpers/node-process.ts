@@ -6,6 +6,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { httpsGet } from './tls.js'
 import { waitFor } from './wait.js'
 
 export { waitFor }
@@ -36,6 +37,8 @@ export interface StartOptions {
   apiToken?: string
   extraArgs?: string[]
   env?: Record<string, string>
+  /** Serve the facade over HTTPS with this certificate (test/helpers/tls.ts); readiness is checked trusting it. */
+  tls?: { certPath: string, keyPath: string, certPem: string }
 }
 
 export class NodeProcess {
@@ -45,7 +48,7 @@ export class NodeProcess {
   private exited: Promise<number | null>
 
   private constructor (readonly child: ChildProcess, readonly opts: Required<Pick<StartOptions, 'dataDir' | 'httpPort' | 'p2pPort'>> & StartOptions) {
-    this.url = `http://127.0.0.1:${opts.httpPort}`
+    this.url = `${opts.tls === undefined ? 'http' : 'https'}://127.0.0.1:${opts.httpPort}`
     child.stdout?.on('data', (d: Buffer) => { this.output += d.toString() })
     child.stderr?.on('data', (d: Buffer) => { this.output += d.toString() })
     this.exited = new Promise(resolve => child.once('exit', code => { running.delete(this); resolve(code) }))
@@ -65,6 +68,7 @@ export class NodeProcess {
       '--mine-interval', String(options.mineInterval ?? 0)]
     for (const b of options.bootstrap ?? []) args.push('--bootstrap', b)
     if (options.apiToken !== undefined) args.push('--api-token', options.apiToken)
+    if (options.tls !== undefined) args.push('--tls-cert', options.tls.certPath, '--tls-key', options.tls.keyPath)
     args.push(...(options.extraArgs ?? []))
     const child = spawn(process.execPath, args, {
       cwd: repoRoot,
@@ -76,6 +80,10 @@ export class NodeProcess {
     try {
       const info = await waitFor(`node on :${httpPort} to serve /node_info`, async () => {
         if (child.exitCode !== null) throw new Error(`node exited with ${child.exitCode}: ${node.output}`)
+        if (options.tls !== undefined) {
+          const res = await httpsGet(`${node.url}/node_info`, options.tls.certPem).catch(() => undefined)
+          return res?.status === 200 ? JSON.parse(res.body) as { peerId: string } : undefined
+        }
         const res = await fetch(`${node.url}/node_info`).catch(() => undefined)
         return res?.ok === true ? await res.json() as { peerId: string } : undefined
       }, 30_000)

@@ -19,16 +19,22 @@ export interface ChainRoutesInit {
 export function createChainRoutes (init: ChainRoutesInit): Hono {
   if (init.chain === undefined || init.network === undefined) throw new TypeError('createChainRoutes: "chain" and "network" are required')
   const { chain } = init
-  const legacy = init.legacyChainView === true
+  const defaultView = init.legacyChainView === true ? 'legacy' : 'full'
+  /** `?view=full|legacy`: the node's default is for old clients that send no query; the page asks for full. */
+  const viewOf = (value: string | undefined): 'full' | 'legacy' => {
+    if (value === undefined) return defaultView
+    if (value === 'full' || value === 'legacy') return value
+    throw new HttpError(400, HttpErrorCode.BAD_QUERY, `query parameter "view" must be full or legacy, got ${JSON.stringify(value.slice(0, 40))}`)
+  }
   const routes = new Hono()
 
   routes.get('/chain', async c => {
     const from = optionalCount(c.req.query('from'), 'from') ?? 0
     const limit = optionalCount(c.req.query('limit'), 'limit') ?? Number.POSITIVE_INFINITY
-    return await chainResponse(c, init, from, limit, legacy ? legacyViewOfBlock : undefined)
+    return await chainResponse(c, init, from, limit, viewOf(c.req.query('view')) === 'legacy' ? legacyViewOfBlock : undefined)
   })
 
-  routes.get('/pending_tx', c => c.json(legacy ? legacyView(chain.pending()) : chain.pending()))
+  routes.get('/pending_tx', c => c.json(viewOf(c.req.query('view')) === 'legacy' ? legacyView(chain.pending()) : chain.pending()))
 
   routes.get('/blocks/:hash', async c => {
     const hash = hex64Param(c.req.param('hash'), 'hash', HttpErrorCode.BAD_HASH)
