@@ -1,15 +1,14 @@
-// `gossipchain start` (docs/design.md §13): run one node until SIGINT/SIGTERM.
-import type { Command } from 'commander'
-import { addNodeConfigOptions, nodeConfigFromOptions, type CliContext } from './cli.js'
+// `gossipchain start` (docs/design.md §13): run one node until SIGINT/SIGTERM/SIGHUP.
+import { addNodeConfigOptions, nodeConfigFromOptions, type CommandRegistrar } from './context.js'
 
-export function registerStartCommand (program: Command, context: CliContext): void {
+export const startCommand: CommandRegistrar = (program, context) => {
   const start = program.command('start')
     .description('run a node: libp2p host, gossip, sync, mining and the HTTP facade')
   addNodeConfigOptions(start)
   start.action(async (opts: Record<string, unknown>) => {
     const config = nodeConfigFromOptions(opts, context.env)
     // libp2p is heavy: load it only when a node really starts, so `wallet` and `tx` stay fast.
-    const { createNode } = await import('./node/index.js')
+    const { createNode } = await import('../node/index.js')
     const node = await createNode(config, { log: line => context.stdout(line + '\n') })
     await node.start()
     await new Promise<void>((resolve) => {
