@@ -2,7 +2,9 @@
 // chunks, and the nonce sits in the second one, so the first chunk is compressed once (midstate)
 // and each nonce costs one compression. Rounds 0-3 and schedule words 16-18 do not depend on the
 // nonce either and are computed once; the per-nonce work runs in a generated, fully unrolled kernel
-// (sha256-nonce-kernel.ts). Pure: no clock, no threads (the miner's worker calls this in slices).
+// (sha256-nonce-kernel.ts). Pure: no clock, no threads (the miner's workers call this in slices).
+// This JS kernel is the fallback and the reference for pow-simd.ts, the WebAssembly SIMD kernel the
+// miner runs where the runtime has wasm SIMD (about twice as fast); both implement NonceSearch.
 import { computeBlockHash, headerPrefix, HEADER_PREFIX_BYTES, type UnminedBlock } from './block.js'
 import { scanNonces } from './sha256-nonce-kernel.js'
 import { HEADER_BYTES, type Block } from './types.js'
@@ -42,12 +44,41 @@ function rounds (s: Int32Array, w: Int32Array, from: number, to: number): void {
   s[0] = a; s[1] = b; s[2] = c; s[3] = d; s[4] = e; s[5] = f; s[6] = g; s[7] = h
 }
 
-function readWord (bytes: Uint8Array, offset: number): number {
+/**
+ * A nonce search: the first nonce in startNonce .. startNonce + count - 1 (capped at 2^53 - 1) whose
+ * header hash, over the 83-byte header prefix, has `bits` leading zero bits; null if none.
+ * Implementations: searchNonce (JS, here) and the WebAssembly SIMD one of pow-simd.ts.
+ */
+export type NonceSearch = (prefix: Uint8Array, bits: number, startNonce: number, count: number) => NonceHit | null
+export interface NonceHit { nonce: number, hash: string }
+
+/** Checks a NonceSearch's arguments (errors name them) and returns the last nonce to try (< startNonce: none). */
+export function lastNonce (prefix: Uint8Array, bits: number, startNonce: number, count: number): number {
+  if (!(prefix instanceof Uint8Array) || prefix.length !== HEADER_PREFIX_BYTES) throw new TypeError(`prefix must be ${HEADER_PREFIX_BYTES} bytes`)
+  if (!Number.isInteger(bits) || bits < 0 || bits > 256) throw new RangeError('bits must be an integer in [0, 256]')
+  if (!Number.isSafeInteger(startNonce) || startNonce < 0) throw new RangeError('startNonce must be a safe non-negative integer')
+  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError('count must be a safe non-negative integer')
+  return Math.min(startNonce + count - 1, Number.MAX_SAFE_INTEGER)
+}
+
+/** The SHA-256 state after the header's first 64 bytes (FIPS 180-4 §6.2.2 on chunk 1): the midstate. */
+export function midstate (prefix: Uint8Array): Int32Array {
+  const w = new Int32Array(64)
+  for (let i = 0; i < 16; i++) w[i] = readWord(prefix, i * 4)
+  extendSchedule(w, 16)
+  const mid = Int32Array.from(IV)
+  rounds(mid, w, 0, 64)
+  for (let i = 0; i < 8; i++) mid[i] = (mid[i] + IV[i]) | 0
+  return mid
+}
+
+/** Big-endian word of `bytes` at `offset`, as int32. */
+export function readWord (bytes: Uint8Array, offset: number): number {
   return (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]
 }
 
 /** Whether the 8-word digest has at least `bits` leading zero bits. */
-function hasLeadingZeros (digest: Int32Array, bits: number): boolean {
+export function hasLeadingZeros (digest: Int32Array, bits: number): boolean {
   let need = bits
   for (let i = 0; i < 8 && need > 0; i++) {
     const word = digest[i] >>> 0
@@ -61,14 +92,14 @@ function hasLeadingZeros (digest: Int32Array, bits: number): boolean {
   return true
 }
 
-function digestHex (digest: Int32Array): string {
+export function digestHex (digest: Int32Array): string {
   let out = ''
   for (let i = 0; i < 8; i++) out += (digest[i] >>> 0).toString(16).padStart(8, '0')
   return out
 }
 
 /** First-word mask of a `bits` leading-zero target (the kernel's cheap pre-check). */
-function firstWordMask (bits: number): number {
+export function firstWordMask (bits: number): number {
   if (bits >= 32) return -1
   return bits === 0 ? 0 : (-1 << (32 - bits))
 }
@@ -80,21 +111,11 @@ const KERNEL_SLICE = 0x1_0000_0000
  * Tries nonces startNonce .. startNonce + count - 1 (capped at 2^53 - 1) on the 83-byte header
  * prefix and returns the first whose header hash has `bits` leading zero bits, or null.
  */
-export function searchNonce (prefix: Uint8Array, bits: number, startNonce: number, count: number): { nonce: number, hash: string } | null {
-  if (!(prefix instanceof Uint8Array) || prefix.length !== HEADER_PREFIX_BYTES) throw new TypeError(`prefix must be ${HEADER_PREFIX_BYTES} bytes`)
-  if (!Number.isInteger(bits) || bits < 0 || bits > 256) throw new RangeError('bits must be an integer in [0, 256]')
-  if (!Number.isSafeInteger(startNonce) || startNonce < 0) throw new RangeError('startNonce must be a safe non-negative integer')
-  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError('count must be a safe non-negative integer')
-  const last = Math.min(startNonce + count - 1, Number.MAX_SAFE_INTEGER)
+export function searchNonce (prefix: Uint8Array, bits: number, startNonce: number, count: number): NonceHit | null {
+  const last = lastNonce(prefix, bits, startNonce, count)
   if (last < startNonce) return null
-
-  // Midstate: the first chunk through all 64 rounds.
+  const mid = midstate(prefix)
   const w = new Int32Array(64)
-  for (let i = 0; i < 16; i++) w[i] = readWord(prefix, i * 4)
-  extendSchedule(w, 16)
-  const mid = Int32Array.from(IV)
-  rounds(mid, w, 0, 64)
-  for (let i = 0; i < 8; i++) mid[i] = (mid[i] + IV[i]) | 0
 
   // Second chunk: prefix bytes 64..82 | nonce (8 bytes) | 0x80 | zeros | bit length. Words 0-3 and
   // 15-18 and rounds 0-3 do not depend on the nonce.
