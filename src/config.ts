@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { MAX_MINER_THREADS } from './chain/miner-pool.js'
 import { WALLET_NAME_PATTERN } from './wallet/wallet-file.js'
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -23,6 +24,8 @@ export interface NodeConfig {
   bootstrap: string[]
   /** Milliseconds between mining attempts; 0 = no automatic mining. */
   mineInterval: number
+  /** Worker threads searching nonces (docs/design.md §4, §11); 'auto' = one per core. */
+  minerThreads: number | 'auto'
   /** When set, admin routes need `Authorization: Bearer <apiToken>` (docs/design.md §7). */
   apiToken: string | undefined
   /** NDJSON event trace file (docs/design.md §10). */
@@ -56,6 +59,7 @@ export const DEFAULT_CONFIG: Readonly<NodeConfig> = Object.freeze({
   p2pPort: 9000,
   bootstrap: Object.freeze([]) as unknown as string[],
   mineInterval: 0,
+  minerThreads: 'auto',
   apiToken: undefined,
   trace: undefined,
   legacyTransactions: true,
@@ -100,6 +104,7 @@ export interface ConfigFlags {
   bootstrap?: string | string[]
   announce?: string | string[]
   mineInterval?: string | number
+  minerThreads?: string | number
   apiToken?: string
   trace?: string
   legacyTransactions?: string | boolean
@@ -178,6 +183,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'p2pPort', kind: 'integer', schema: portSchema, expected: 'an integer from 0 to 65535', env: 'GOSSIPCHAIN_P2P_PORT', flag: 'p2pPort' },
   { key: 'bootstrap', kind: 'list', schema: z.array(multiaddrSchema), expected: 'a list of multiaddrs such as /dns4/node-1/tcp/9000', env: 'GOSSIPCHAIN_BOOTSTRAP', flag: 'bootstrap' },
   { key: 'mineInterval', kind: 'integer', schema: z.int().min(0).max(2 ** 31 - 1), expected: 'milliseconds, an integer >= 0 (0 = off)', env: 'GOSSIPCHAIN_MINE_INTERVAL', flag: 'mineInterval' },
+  { key: 'minerThreads', kind: 'integer', schema: z.union([z.literal('auto'), z.int().min(1).max(MAX_MINER_THREADS)]), expected: `"auto" (one per core) or an integer from 1 to ${MAX_MINER_THREADS}`, env: 'GOSSIPCHAIN_MINER_THREADS', flag: 'minerThreads' },
   { key: 'apiToken', kind: 'string', schema: z.string().min(1), expected: 'a non-empty string', env: 'GOSSIPCHAIN_API_TOKEN', flag: 'apiToken' },
   { key: 'trace', kind: 'string', schema: z.string().min(1), expected: 'a non-empty file path', env: 'GOSSIPCHAIN_TRACE', flag: 'trace' },
   { key: 'legacyTransactions', kind: 'boolean', schema: z.boolean(), expected: 'true or false', env: 'GOSSIPCHAIN_LEGACY_TRANSACTIONS', flag: 'legacyTransactions' },

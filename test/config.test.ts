@@ -50,6 +50,7 @@ describe('config (docs/design.md §1: defaults < file < env < flags)', function 
       p2pPort: 9000,
       bootstrap: [],
       mineInterval: 0,
+      minerThreads: 'auto',
       apiToken: undefined,
       trace: undefined,
       legacyTransactions: true,
@@ -124,6 +125,7 @@ describe('config (docs/design.md §1: defaults < file < env < flags)', function 
         GOSSIPCHAIN_P2P_PORT: '9090',
         GOSSIPCHAIN_BOOTSTRAP: '/dns4/node-1/tcp/9000, /ip4/10.0.0.2/tcp/9001',
         GOSSIPCHAIN_MINE_INTERVAL: '5000',
+        GOSSIPCHAIN_MINER_THREADS: '3',
         GOSSIPCHAIN_API_TOKEN: 's3cret',
         GOSSIPCHAIN_TRACE: '/tmp/trace.ndjson',
         GOSSIPCHAIN_LEGACY_TRANSACTIONS: 'false',
@@ -147,6 +149,7 @@ describe('config (docs/design.md §1: defaults < file < env < flags)', function 
       p2pPort: 9090,
       bootstrap: ['/dns4/node-1/tcp/9000', '/ip4/10.0.0.2/tcp/9001'],
       mineInterval: 5000,
+      minerThreads: 3,
       apiToken: 's3cret',
       trace: '/tmp/trace.ndjson',
       legacyTransactions: false,
@@ -170,6 +173,21 @@ describe('config (docs/design.md §1: defaults < file < env < flags)', function 
     expect(config.bootstrap).to.deep.equal(['/ip4/10.0.0.1/tcp/1', '/ip4/10.0.0.2/tcp/2', '/ip4/10.0.0.3/tcp/3'])
     expect(config.legacyTransactions).to.equal(false)
     expect(config.mineInterval).to.equal(250)
+  })
+
+  it('minerThreads: "auto" (one worker per core) or a thread count, from file, env or flag', function () {
+    expect(loadConfig({ env: {} }).minerThreads).to.equal('auto')
+    expect(loadConfig({ file: writeConfig('threads.json', { minerThreads: 4 }), env: {} }).minerThreads).to.equal(4)
+    expect(loadConfig({ env: { GOSSIPCHAIN_MINER_THREADS: 'auto' }, flags: { minerThreads: '2' } }).minerThreads).to.equal(2)
+    expect(loadConfig({ env: { GOSSIPCHAIN_MINER_THREADS: '1' }, flags: { minerThreads: 'auto' } }).minerThreads).to.equal('auto')
+    for (const bad of ['0', '-1', '1.5', 'all', '1025']) {
+      expectConfigError(() => loadConfig({ env: {}, flags: { minerThreads: bad } }),
+        { key: 'minerThreads', source: 'flag', mentions: ['minerThreads', '--miner-threads', bad, '"auto"'] })
+    }
+    expectConfigError(() => loadConfig({ env: { GOSSIPCHAIN_MINER_THREADS: '0' } }),
+      { key: 'minerThreads', source: 'env', mentions: ['GOSSIPCHAIN_MINER_THREADS'] })
+    expectConfigError(() => loadConfig({ file: writeConfig('bad-threads.json', { minerThreads: '2' }), env: {} }),
+      { key: 'minerThreads', source: 'file', mentions: ['minerThreads'] })
   })
 
   describe('errors name the key and where the value came from', function () {

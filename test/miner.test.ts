@@ -1,15 +1,17 @@
 import { expect } from 'chai'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Chain } from '../src/chain/chain.js'
 import { Miner } from '../src/chain/miner.js'
+import { MinerPool, SLICE_NONCES } from '../src/chain/miner-pool.js'
 import { computeBlockHash, genesisBlock, meetsProofOfWork, networkId } from '../src/core/block.js'
 import { createNodeVerifier } from '../src/core/verifier.js'
 import { BlockStore } from '../src/store/block-store.js'
 import { makeTx, mineOn } from './helpers/fixtures.js'
+import { waitFor } from './helpers/wait.js'
 
-describe('Miner (worker thread)', function () {
+describe('Miner (worker threads)', function () {
   this.timeout(60_000)
   let dir: string
   let store: BlockStore
@@ -48,8 +50,50 @@ describe('Miner (worker thread)', function () {
     expect(chain.pending()).to.have.length(0)
   })
 
+  it('mines on one worker per core by default, and on N workers with the SIMD kernel when asked', async () => {
+    await open(12)
+    expect(new Miner(chain).stats.threads).to.equal(availableParallelism())
+    miner = new Miner(chain, { threads: 3 })
+    await chain.submitTx(makeTx(chain.networkId, 'three workers'))
+    const result = await miner.mine()
+    if (result.status !== 'mined') throw new Error('expected a block')
+    expect(meetsProofOfWork(result.block.hash, 12)).to.equal(true)
+    expect(miner.stats).to.include({ threads: 3, kernel: 'simd' })
+    expect(miner.stats.hashes).to.be.greaterThan(0)
+  })
+
+  it('first hit wins: the other workers stop searching', async () => {
+    await open(16)
+    miner = new Miner(chain, { threads: 4 })
+    for (let i = 0; i < 3; i++) {
+      await chain.submitTx(makeTx(chain.networkId, `block ${i}`))
+      const result = await miner.mine()
+      expect(result.status).to.equal('mined')
+      // Without the stop the losers would hash on towards 2^53 and stay busy.
+      await waitFor('every worker to stop', () => miner!.stats.busy === 0 ? true : undefined, 10_000, 5)
+    }
+    expect(chain.height).to.equal(3)
+  })
+
+  it('mines with the JS kernel (the fallback where WebAssembly SIMD is missing)', async () => {
+    await open(12)
+    miner = new Miner(chain, { threads: 2, kernel: 'js' })
+    await chain.submitTx(makeTx(chain.networkId, 'js kernel'))
+    const result = await miner.mine()
+    if (result.status !== 'mined') throw new Error('expected a block')
+    expect(computeBlockHash(result.block)).to.equal(result.block.hash)
+    expect(meetsProofOfWork(result.block.hash, 12)).to.equal(true)
+    expect(miner.stats.kernel).to.equal('js')
+  })
+
+  it('refuses a bad thread count or kernel, naming the option', async () => {
+    await open(8)
+    for (const threads of [0, -1, 1.5, 1025, Number.NaN]) expect(() => new Miner(chain, { threads }), String(threads)).to.throw(RangeError, /threads/)
+    expect(() => new Miner(chain, { kernel: 'gpu' as 'js' })).to.throw(RangeError, /kernel/)
+  })
+
   it('keeps the event loop responsive while it searches', async () => {
-    await open(22) // ~4M hashes: long enough to watch the loop
+    await open(30) // ~10^9 hashes: still searching when the watch ends
     miner = new Miner(chain)
     await chain.submitTx(makeTx(chain.networkId, 'slow block'))
     const mining = miner.mine().catch(() => undefined)
@@ -81,5 +125,38 @@ describe('Miner (worker thread)', function () {
     await miner.stop()
     await mining
     expect(heads[0]).to.equal(rival.hash)
+  })
+})
+
+describe('MinerPool (the nonce space split between workers)', function () {
+  this.timeout(60_000)
+  const prefix = new Uint8Array(83).fill(7)
+  let pool: MinerPool | undefined
+  afterEach(async () => { await pool?.close() })
+
+  it('worker i starts at slice i: at bits 0 the first nonce of a slice wins', async () => {
+    pool = new MinerPool({ threads: 3 })
+    const hit = await pool.search(prefix, 0)
+    expect([0, SLICE_NONCES, 2 * SLICE_NONCES]).to.include(hit?.nonce)
+  })
+
+  it('an aborted search answers undefined and every worker stops; the pool searches again after it', async () => {
+    pool = new MinerPool({ threads: 2 })
+    const controller = new AbortController()
+    const search = pool.search(prefix, 256, controller.signal)
+    await waitFor('both workers to hash', () => pool!.stats.hashes >= 4 * SLICE_NONCES ? true : undefined, 30_000, 5)
+    controller.abort()
+    expect(await search).to.equal(undefined)
+    await waitFor('every worker to stop', () => pool!.stats.busy === 0 ? true : undefined, 10_000, 5)
+    expect(await pool.search(prefix, 4)).to.have.property('nonce')
+    expect(await pool.search(prefix, 256, AbortSignal.abort()), 'already aborted').to.equal(undefined)
+  })
+
+  it('a closed pool refuses new searches', async () => {
+    pool = new MinerPool({ threads: 1 })
+    await pool.close()
+    let error: unknown
+    await pool.search(prefix, 4).catch(err => { error = err })
+    expect(String(error)).to.match(/closed/)
   })
 })

@@ -154,7 +154,7 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
         (err: unknown) => { logger.warn(`could not announce the head: ${(err as Error).message}`) })
     })
 
-    const miner = new Miner(chain, { onMined: publish.block })
+    const miner = new Miner(chain, { threads: config.minerThreads === 'auto' ? undefined : config.minerThreads, onMined: publish.block })
     cleanups.push(async () => await miner.stop())
 
     const networkApi = createNetworkApi({ host, gossip: gossipService, sync, network, logger }, publish)
@@ -190,7 +190,7 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
       logger.info(`chain: height ${chain.height}, head ${chain.head.hash}, ${chain.mempool.count} pending txs, data in ${config.dataDir}`)
       for (const addr of host.getMultiaddrs()) logger.info(`p2p listening on ${addr.toString()}`)
       logger.info(`http facade on ${httpUrl}`)
-      if (config.mineInterval > 0) logger.info(`auto-mining pending txs every ${config.mineInterval} ms`)
+      if (config.mineInterval > 0) logger.info(`auto-mining pending txs every ${config.mineInterval} ms on ${miner.stats.threads} worker threads`)
     }
 
     let stopping: Promise<void> | undefined
