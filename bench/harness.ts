@@ -1,7 +1,7 @@
 // Shared plumbing of the benchmarks (docs/design.md §11): results as ratios against a reference measured in
 // the same run, percentiles, bounded waits, and cleanup of everything a benchmark starts.
 import { readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -171,8 +171,11 @@ export function log (line: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
 }
 
-/** CPU time (user + system, all threads) a process has used so far, from /proc/<pid>/stat; NaN when unreadable. */
-export function cpuSeconds (pid: number | undefined): number {
+/**
+ * CPU time (user + system) a process has used so far, all its threads, from /proc/<pid>/stat; with
+ * 'thread-self', the calling thread's alone. NaN when unreadable.
+ */
+export function cpuSeconds (pid: number | 'thread-self' | undefined): number {
   if (pid === undefined) return Number.NaN
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -196,4 +199,25 @@ export function memoryMiB (pid: number | undefined): { rss: number, peak: number
   } catch {
     return { rss: Number.NaN, peak: Number.NaN }
   }
+}
+
+/** The file a bar's result goes to: bench/results/NAME.json. */
+export const RESULTS_DIR = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'results')
+
+/**
+ * Writes bench/results/NAME.json for a row with a design bar, shaped
+ * `{figure: {value, unit, label}, reference: {value, unit, label}, ratio, bar, met}`.
+ */
+export async function writeResult (name: string, r: BenchRow): Promise<void> {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new RangeError(`writeResult: bad name "${name}"`)
+  if (r.bar === undefined || r.meets === undefined) throw new TypeError(`writeResult: the row "${r.metric}" has no bar`)
+  const result = {
+    figure: { value: r.value, unit: r.unit, label: r.note === undefined ? r.metric : `${r.metric} (${r.note})` },
+    reference: r.reference,
+    ratio: r.ratio,
+    bar: r.bar,
+    met: r.meets
+  }
+  await mkdir(RESULTS_DIR, { recursive: true })
+  await writeFile(join(RESULTS_DIR, `${name}.json`), JSON.stringify(result, null, 2) + '\n')
 }

@@ -4,8 +4,9 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Chain } from '../src/chain/chain.js'
 import { Miner } from '../src/chain/miner.js'
-import { MinerPool, SLICE_NONCES } from '../src/chain/miner-pool.js'
+import { MinerPool, ONE_WORKER_BITS, SLICE_NONCES } from '../src/chain/miner-pool.js'
 import { computeBlockHash, genesisBlock, meetsProofOfWork, networkId } from '../src/core/block.js'
+import { searchNonce } from '../src/core/pow.js'
 import { createNodeVerifier } from '../src/core/verifier.js'
 import { BlockStore } from '../src/store/block-store.js'
 import { makeTx, mineOn } from './helpers/fixtures.js'
@@ -134,10 +135,30 @@ describe('MinerPool (the nonce space split between workers)', function () {
   let pool: MinerPool | undefined
   afterEach(async () => { await pool?.close() })
 
-  it('worker i starts at slice i: at bits 0 the first nonce of a slice wins', async () => {
+  it('an easy target goes to one worker (at bits 0 the answer is nonce 0); a harder one to every worker', async () => {
     pool = new MinerPool({ threads: 3 })
-    const hit = await pool.search(prefix, 0)
-    expect([0, SLICE_NONCES, 2 * SLICE_NONCES]).to.include(hit?.nonce)
+    expect(await pool.search(prefix, 0)).to.include({ nonce: 0 })
+    expect(await pool.search(prefix, ONE_WORKER_BITS)).to.have.property('nonce').below(SLICE_NONCES)
+    const controller = new AbortController()
+    const search = pool.search(prefix, 256, controller.signal)
+    expect(pool.stats.busy).to.equal(3)
+    controller.abort()
+    expect(await search).to.equal(undefined)
+  })
+
+  it('one worker walks the slices in order (the first qualifying nonce from 0); with several, a hit is the first of its slice', async () => {
+    const prefixes = Array.from({ length: 4 }, (_, i) => Uint8Array.from(prefix, (b, j) => j === 0 ? i : b))
+    pool = new MinerPool({ threads: 1 })
+    for (const p of prefixes) expect(await pool.search(p, 18)).to.deep.equal(searchNonce(p, 18, 0, Number.MAX_SAFE_INTEGER))
+    await pool.close()
+    pool = new MinerPool({ threads: 2 })
+    for (const p of prefixes) {
+      const hit = await pool.search(p, 16)
+      if (hit === undefined) throw new Error('expected a hit')
+      const sliceStart = hit.nonce - (hit.nonce % SLICE_NONCES)
+      expect(searchNonce(p, 16, hit.nonce, 1)).to.deep.equal(hit)
+      expect(searchNonce(p, 16, sliceStart, hit.nonce - sliceStart)).to.equal(null)
+    }
   })
 
   it('an aborted search answers undefined and every worker stops; the pool searches again after it', async () => {

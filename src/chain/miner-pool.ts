@@ -10,6 +10,11 @@ import type { MinerKernel, MinerWorkerData, MinerWorkerMessage, SearchJob } from
 
 /** Nonces per slice: ~4 ms of hashing, the longest a worker runs on after it was told to stop. */
 export const SLICE_NONCES = 1 << 16
+/**
+ * Targets of at most this many bits go to one worker: 2^12 expected nonces fill a slice 16 times over
+ * (a miss of the whole first slice: e^-16), so waking the others would only cost their start and stop.
+ */
+export const ONE_WORKER_BITS = 12
 /** The most worker threads a miner takes (a config or flag asking for more is refused). */
 export const MAX_MINER_THREADS = 1024
 
@@ -90,17 +95,18 @@ export class MinerPool {
     if (signal?.aborted === true) return undefined
     this.start()
     const gen = this.nextGeneration()
+    const workers = bits <= ONE_WORKER_BITS ? this.workers.slice(0, 1) : this.workers
     return await new Promise<NonceHit | undefined>((resolve, reject) => {
       const onAbort = (): void => { this.finish(gen, undefined) }
       signal?.addEventListener('abort', onAbort, { once: true })
       this.pending = {
         gen,
-        running: this.workers.length,
+        running: workers.length,
         resolve: hit => { signal?.removeEventListener('abort', onAbort); resolve(hit) },
         reject: err => { signal?.removeEventListener('abort', onAbort); reject(err) }
       }
-      this.workers.forEach((worker, i) => {
-        const job: SearchJob = { gen, prefix, bits, first: i, stride: this.workers.length, slice: SLICE_NONCES }
+      workers.forEach((worker, i) => {
+        const job: SearchJob = { gen, prefix, bits, first: i, stride: workers.length, slice: SLICE_NONCES }
         worker.postMessage(job)
         this.outstanding.set(worker, (this.outstanding.get(worker) ?? 0) + 1)
       })
