@@ -1,7 +1,7 @@
-// `docker compose up` runs a 3-node network from docker-compose.yml and config/ (docs/design.md §13). There is no
-// Docker engine in CI, so this file checks the Dockerfile, .dockerignore and docker-compose.yml statically
-// and through `docker-compose config` (Debian's v1, installed by .ci/run); test/compose-netns.test.ts
-// runs the same command lines and configs as processes.
+// `docker compose up` runs a 4-node network from docker-compose.yml and config/ (docs/design.md §13). This file
+// checks the Dockerfile, .dockerignore and docker-compose.yml statically and through `docker-compose config`
+// (Debian's v1, installed by .ci/run); test/compose-netns.test.ts runs the same command lines and configs
+// as processes, and test/compose-podman.test.ts (`npm run test:compose`) runs the file under podman-compose.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -10,12 +10,18 @@ import { expect } from 'chai'
 import { main, type CliContext } from '../src/cli.js'
 import { loadConfig, type NodeConfig } from '../src/config.js'
 import {
-  containerArgv, dependsOn, execForm, IMAGE_ENTRYPOINT, isExcludedFromContext, lastInstruction, parseComposeYaml,
-  parseDockerignore, parseHealthcheck, portMappings, readComposeFile, readDockerfile, repoRoot, serviceEnvironment,
-  sourceArgv, stageEnvironment, startOrder, type ComposeFile, type ComposeService
+  containerArgv, dependsOn, execForm, healthcheckShell, IMAGE_ENTRYPOINT, isExcludedFromContext, lastInstruction,
+  parseComposeYaml, parseDockerignore, parseHealthcheck, portMappings, readComposeFile, readDockerfile, replicaCount,
+  repoRoot, serviceEnvironment, sourceArgv, stageEnvironment, startedServices, startOrder, type ComposeFile,
+  type ComposeService
 } from './helpers/compose-files.js'
 
-const SERVICES = ['node-1', 'node-2', 'node-3']
+const NODES = ['node-1', 'node-2', 'node-3', 'node-4']
+/** The scalable service: `docker compose up --scale peer=N` (or GOSSIPCHAIN_PEERS=N); none by default. */
+const PEER = 'peer'
+/** Every service that runs a gossipchain node. */
+const NODE_SERVICES = [...NODES, PEER]
+const MONITORING = ['prometheus', 'grafana']
 const composePath = join(repoRoot, 'docker-compose.yml')
 
 /** The config file a service starts with (`start --config <file>`), loaded with no env: the file alone. */
@@ -150,18 +156,30 @@ describe('.dockerignore', () => {
 describe('docker-compose.yml (docs/design.md §13)', () => {
   const compose = readComposeFile()
 
-  it('services node-1..3 each run `node bin/gossipchain.js start --config config/<name>.json`, the argv compose-netns runs', () => {
-    expect(Object.keys(compose.services)).to.deep.equal(SERVICES)
-    for (const name of SERVICES) {
+  it('services: node-1..4 and the scalable peer (config/<name>.json each), prometheus and grafana in the monitoring profile', () => {
+    expect(Object.keys(compose.services)).to.deep.equal([...NODES, PEER, ...MONITORING])
+    for (const name of NODE_SERVICES) {
       const argv = containerArgv(compose, readDockerfile(), name)
       expect(argv, name).to.deep.equal([...IMAGE_ENTRYPOINT, 'start', '--config', `config/${name}.json`])
       expect(compose.services[name].command, name).to.deep.equal(['start', '--config', `config/${name}.json`])
       expect(sourceArgv(argv).slice(1), name).to.deep.equal(['--import', 'tsx', join(repoRoot, 'src', 'cli.ts'), 'start', '--config', `config/${name}.json`])
+      expect(compose.services[name].profiles, `${name} starts without a profile`).to.equal(undefined)
+      expect(compose.services[name].image, name).to.equal('gossipchain:local')
     }
+    for (const name of MONITORING) expect(compose.services[name].profiles, name).to.deep.equal(['monitoring'])
+  })
+
+  it('`up` starts the four nodes; `up` with GOSSIPCHAIN_PEERS=N adds N peers; --profile monitoring adds prometheus and grafana', () => {
+    expect(startedServices(compose, {})).to.deep.equal(NODES)
+    expect(replicaCount(compose.services[PEER], {})).to.equal(0)
+    expect(replicaCount(compose.services[PEER], { GOSSIPCHAIN_PEERS: '3' })).to.equal(3)
+    expect(startedServices(compose, { GOSSIPCHAIN_PEERS: '2' })).to.deep.equal([...NODES, PEER])
+    expect(startedServices(compose, {}, ['monitoring'])).to.deep.equal([...NODES, ...MONITORING])
+    expect(() => replicaCount(compose.services[PEER], { GOSSIPCHAIN_PEERS: 'many' })).to.throw(/non-negative integer/)
   })
 
   it('the only environment: GOSSIPCHAIN_DATA_DIR=/data and GOSSIPCHAIN_API_TOKEN passed through from the host', () => {
-    for (const name of SERVICES) {
+    for (const name of NODE_SERVICES) {
       expect(compose.services[name].environment, name).to.deep.equal({
         GOSSIPCHAIN_DATA_DIR: '/data',
         GOSSIPCHAIN_API_TOKEN: '${GOSSIPCHAIN_API_TOKEN:-}'
@@ -171,53 +189,66 @@ describe('docker-compose.yml (docs/design.md §13)', () => {
     }
   })
 
-  it("each service publishes its config's httpPort on 127.0.0.1 only, keeps p2p unpublished and health-checks that port", () => {
-    for (const name of SERVICES) {
+  it("each node publishes its config's httpPort on 127.0.0.1 only (peers on any free port), keeps p2p unpublished and health-checks that port", () => {
+    for (const name of NODE_SERVICES) {
       const service = compose.services[name]
       const { config, path } = serviceConfigFile(compose, name)
       expect(config.httpHost, `${path}: the facade must listen beyond the container's loopback`).to.equal('0.0.0.0')
-      expect(portMappings(service), name).to.deep.equal([{ hostIp: '127.0.0.1', published: config.httpPort, target: config.httpPort, protocol: 'tcp' }])
+      const published = name === PEER ? undefined : config.httpPort
+      expect(portMappings(service), name).to.deep.equal([{ hostIp: '127.0.0.1', published, target: config.httpPort, protocol: 'tcp' }])
       expect(service.network_mode, name).to.equal(undefined)
-      const test = service.healthcheck?.test
-      expect(test?.[0], `${name} healthcheck`).to.equal('CMD')
-      expect(test?.slice(1, 3), `${name} healthcheck`).to.deep.equal(['node', '-e'])
-      expect(test?.[3], `${name} healthcheck`).to.include(`'http://127.0.0.1:${config.httpPort}/health'`)
+      const command = healthcheckShell(service, name)
+      expect(command, `${name} healthcheck`).to.match(/^node -e "[^"]+"$/)
+      expect(command, `${name} healthcheck`).to.include(`'http://127.0.0.1:${config.httpPort}/health'`)
       expect(service.healthcheck?.interval, `${name} healthcheck interval`).to.match(/^\d+s$/)
     }
-    const published = SERVICES.map(name => portMappings(compose.services[name])[0].published)
-    expect(published).to.deep.equal([8000, 8001, 8002])
+    const published = NODES.map(name => portMappings(compose.services[name])[0].published)
+    expect(published).to.deep.equal([8000, 8001, 8002, 8003])
   })
 
-  it('each node keeps its data in its own named volume at /data', () => {
-    const volumes = SERVICES.map(name => compose.services[name].volumes)
-    expect(volumes).to.deep.equal(SERVICES.map(name => [`${name}-data:/data`]))
-    expect(Object.keys(compose.volumes ?? {})).to.deep.equal(SERVICES.map(name => `${name}-data`))
+  it('each named node keeps its data in its own named volume at /data; peers in the image\'s anonymous /data volume', () => {
+    const volumes = NODES.map(name => compose.services[name].volumes)
+    expect(volumes).to.deep.equal(NODES.map(name => [`${name}-data:/data`]))
+    expect(compose.services[PEER].volumes).to.equal(undefined)
+    expect(Object.keys(compose.volumes ?? {})).to.deep.equal([...NODES.map(name => `${name}-data`), 'prometheus-data', 'grafana-data'])
   })
 
   it('bootstrap and announce addresses name compose services at their p2p ports; depends_on waits for the bootstrap peers to be healthy', () => {
-    const p2pPorts = Object.fromEntries(SERVICES.map(name => [name, serviceConfigFile(compose, name).config.p2pPort]))
-    for (const name of SERVICES) {
+    const p2pPorts = Object.fromEntries(NODES.map(name => [name, serviceConfigFile(compose, name).config.p2pPort]))
+    for (const name of NODE_SERVICES) {
       const { config, path } = serviceConfigFile(compose, name)
-      expect(config.announce, `${path} announce`).to.deep.equal([`/dns4/${name}/tcp/${config.p2pPort}`])
+      // A peer replica announces the addresses it listens on (its container's): there are many of it.
+      expect(config.announce, `${path} announce`).to.deep.equal(name === PEER ? [] : [`/dns4/${name}/tcp/${config.p2pPort}`])
       expect(config.p2pHost, `${path} p2pHost`).to.equal('0.0.0.0')
       const targets = config.bootstrap.map(address => {
         const target = dnsTarget(address)
         if (target === undefined) throw new Error(`${path}: bootstrap ${address} is not /dns4/<service>/tcp/<port>`)
-        expect(SERVICES, `${path}: bootstrap ${address} names a service`).to.include(target.host)
+        expect(NODES, `${path}: bootstrap ${address} names a node service`).to.include(target.host)
         expect(target.port, `${path}: bootstrap ${address} is that service's p2pPort`).to.equal(p2pPorts[target.host])
         return target.host
       })
       const deps = dependsOn(compose.services[name])
       expect(deps, `${name} depends_on`).to.deep.equal(Object.fromEntries(targets.map(host => [host, 'service_healthy'])))
     }
-    expect(serviceConfigFile(compose, 'node-2').config.bootstrap).to.deep.equal(['/dns4/node-1/tcp/9000'])
-    expect(serviceConfigFile(compose, 'node-3').config.bootstrap).to.include('/dns4/node-1/tcp/9000')
-    expect(startOrder(compose)).to.deep.equal(SERVICES)
+    const bootstrapOf = (name: string): string[] => serviceConfigFile(compose, name).config.bootstrap
+    expect(bootstrapOf('node-1')).to.deep.equal([])
+    expect(bootstrapOf('node-2')).to.deep.equal(['/dns4/node-1/tcp/9000'])
+    expect(bootstrapOf('node-3')).to.deep.equal(['/dns4/node-1/tcp/9000', '/dns4/node-2/tcp/9001'])
+    // node-4 is two hops from the miner: what it gets, it gets relayed.
+    expect(bootstrapOf('node-4')).to.deep.equal(['/dns4/node-2/tcp/9001', '/dns4/node-3/tcp/9002'])
+    expect(bootstrapOf(PEER)).to.deep.equal(NODES.map(name => `/dns4/${name}/tcp/${p2pPorts[name]}`))
+    expect(startOrder(compose)).to.deep.equal([...NODE_SERVICES, ...MONITORING])
+  })
+
+  it('only node-1 mines (every 10 s); all nodes are on one network', () => {
+    const configs = NODE_SERVICES.map(name => serviceConfigFile(compose, name).config)
+    expect(configs.map(config => config.mineInterval)).to.deep.equal([10_000, 0, 0, 0, 0])
+    expect(new Set(configs.map(config => JSON.stringify(config.network))).size).to.equal(1)
   })
 
   it('the config each container ends up with (`gossipchain config show` with the image and service env): data in /data, token only when set', async () => {
     const runtime = readDockerfile().at(-1)!
-    for (const name of SERVICES) {
+    for (const name of NODE_SERVICES) {
       const argv = containerArgv(compose, readDockerfile(), name)
       expect(argv[2]).to.equal('start')
       // WORKDIR /app is the repository root: its relative --config path is the same file here.
@@ -240,6 +271,14 @@ describe('docker-compose.yml (docs/design.md §13)', () => {
     const parsed = parseComposeYaml('x: &base\n  image: a\n  command: ["start"]\nservices:\n  s:\n    <<: *base\n    command: ["other"]\n')
     expect(parsed.services.s).to.deep.equal({ image: 'a', command: ['other'] })
   })
+
+  it('port specs: host ip, empty (any free) host port, protocol', () => {
+    expect(portMappings({ ports: ['127.0.0.1::8000', '8001:8001/udp', '9000'] })).to.deep.equal([
+      { hostIp: '127.0.0.1', published: undefined, target: 8000, protocol: 'tcp' },
+      { hostIp: undefined, published: 8001, target: 8001, protocol: 'udp' },
+      { hostIp: undefined, published: undefined, target: 9000, protocol: 'tcp' }
+    ])
+  })
 })
 
 const dockerCompose = findDockerCompose()
@@ -253,33 +292,49 @@ describe(dockerCompose === undefined
     if (dockerCompose === undefined) this.skip()
   })
 
-  it('accepts docker-compose.yml (docker-compose -f docker-compose.yml config -q)', () => {
-    const result = runDockerCompose(['-f', composePath, 'config', '-q'], {})
-    expect(result.status, result.stderr).to.equal(0)
-    expect(result.stdout).to.equal('')
+  it('accepts docker-compose.yml (docker-compose -f docker-compose.yml config -q), with and without the monitoring profile', () => {
+    for (const args of [['config', '-q'], ['--profile', 'monitoring', 'config', '-q']]) {
+      const result = runDockerCompose(['-f', composePath, ...args], {})
+      expect(result.status, result.stderr).to.equal(0)
+      expect(result.stdout).to.equal('')
+    }
   })
 
-  it('its parsed services match the configs: commands, ports, env, volumes, healthchecks', () => {
+  it('its parsed services match the configs: commands, ports, env, volumes, healthchecks, replicas', () => {
     for (const token of [undefined, 's3cret']) {
-      const result = runDockerCompose(['-f', composePath, 'config'], token === undefined ? {} : { GOSSIPCHAIN_API_TOKEN: token })
+      const hostEnv: Record<string, string> = token === undefined ? {} : { GOSSIPCHAIN_API_TOKEN: token, GOSSIPCHAIN_PEERS: '3' }
+      const result = runDockerCompose(['-f', composePath, 'config'], hostEnv)
       expect(result.status, result.stderr).to.equal(0)
       const resolved = parseComposeYaml(result.stdout)
-      expect(Object.keys(resolved.services)).to.deep.equal(SERVICES)
-      for (const name of SERVICES) {
+      for (const name of NODE_SERVICES) {
         const service: ComposeService = resolved.services[name]
         const { config } = serviceConfigFile(readComposeFile(), name)
         expect(service.command, name).to.deep.equal(['start', '--config', `config/${name}.json`])
         expect(service.entrypoint, name).to.equal(undefined)
         expect(service.environment, name).to.deep.equal({ GOSSIPCHAIN_API_TOKEN: token ?? '', GOSSIPCHAIN_DATA_DIR: '/data' })
-        expect(portMappings(service), name).to.deep.equal([{ hostIp: '127.0.0.1', published: config.httpPort, target: config.httpPort, protocol: 'tcp' }])
-        expect(service.volumes?.map(String).map(volume => volume.replace(/:rw$/, '')), name).to.deep.equal([`${name}-data:/data`])
-        expect(service.healthcheck?.test?.[3], name).to.include(`:${config.httpPort}/health`)
+        expect(portMappings(service), name).to.deep.equal([{ hostIp: '127.0.0.1', published: name === PEER ? undefined : config.httpPort, target: config.httpPort, protocol: 'tcp' }])
+        expect(service.volumes?.map(String).map(volume => volume.replace(/:rw$/, '')), name).to.deep.equal(name === PEER ? undefined : [`${name}-data:/data`])
+        expect(healthcheckShell(service, name), name).to.include(`:${config.httpPort}/health`)
         expect(service.image, name).to.equal('gossipchain:local')
         expect(typeof service.build === 'object' ? service.build.context : service.build, name).to.equal(repoRoot)
       }
+      // Interpolated and cast to a number, as Compose does for deploy.replicas.
+      expect(resolved.services[PEER].deploy?.replicas).to.equal(token === undefined ? 0 : 3)
       expect(dependsOn(resolved.services['node-2'])).to.deep.equal({ 'node-1': 'service_healthy' })
-      expect(dependsOn(resolved.services['node-3'])).to.deep.equal({ 'node-1': 'service_healthy', 'node-2': 'service_healthy' })
+      expect(dependsOn(resolved.services['node-4'])).to.deep.equal({ 'node-2': 'service_healthy', 'node-3': 'service_healthy' })
     }
+  })
+
+  it('mounts the Prometheus config and the Grafana provisioning and dashboards from monitoring/, read-only', () => {
+    const result = runDockerCompose(['-f', composePath, '--profile', 'monitoring', 'config'], {})
+    expect(result.status, result.stderr).to.equal(0)
+    const resolved = parseComposeYaml(result.stdout)
+    const binds = (name: string): string[] => (resolved.services[name].volumes ?? []).map(String)
+    expect(binds('prometheus')).to.include(`${join(repoRoot, 'monitoring/prometheus/prometheus.yml')}:/etc/prometheus/prometheus.yml:ro`)
+    expect(binds('grafana')).to.include.members([
+      `${join(repoRoot, 'monitoring/grafana/provisioning')}:/etc/grafana/provisioning:ro`,
+      `${join(repoRoot, 'monitoring/grafana/dashboards')}:/etc/grafana/dashboards:ro`
+    ])
   })
 })
 

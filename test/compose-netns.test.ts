@@ -1,5 +1,5 @@
-// The compose network (docs/design.md §13) without Docker: every service of docker-compose.yml runs as a process
-// in its own network namespace, with the command line of its container (Dockerfile ENTRYPOINT + the
+// The compose network (docs/design.md §13) without Docker: every service `docker compose up` starts (the four
+// nodes; no peer replicas, no monitoring profile) runs as a process in its own network namespace, with the command line of its container (Dockerfile ENTRYPOINT + the
 // service's command, run from src/ through tsx), the service's environment, and host names resolving
 // like Docker's DNS. Only the data dir (a temp dir for /data) and the difficulty (GOSSIPCHAIN_BITS=8,
 // to keep the test fast) differ; every other setting comes from config/node-N.json.
@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import {
-  containerArgv, portMappings, readComposeFile, readDockerfile, repoRoot, serviceEnvironment, sourceArgv, stageEnvironment, startOrder
+  containerArgv, healthcheckShell, portMappings, readComposeFile, readDockerfile, repoRoot, serviceEnvironment, sourceArgv,
+  stageEnvironment, startedServices
 } from './helpers/compose-files.js'
-import { loadConfig } from '../src/config.js'
-import { makeTx } from './helpers/fixtures.js'
+import { bootstrapTargets, getJson, txMinedEverywhere, waitForBootstrapConnections, waitForMeshes } from './helpers/compose-network.js'
 import { createNetnsNetwork, netnsUnavailableReason, type NetnsNetwork } from './helpers/netns.js'
 import { waitFor } from './helpers/node-process.js'
 
@@ -38,7 +38,7 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
   const compose = readComposeFile()
   const dockerfile = readDockerfile()
   const runtimeStage = dockerfile[dockerfile.length - 1]
-  const order = startOrder(compose)
+  const order = startedServices(compose, {})
   // Passed through like the host's GOSSIPCHAIN_API_TOKEN in compose; checked on the admin routes below.
   const apiToken = randomBytes(16).toString('hex')
   let network: NetnsNetwork | undefined
@@ -47,7 +47,7 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
 
   before(async function () {
     if (unavailable !== undefined) this.skip()
-    network = await createNetnsNetwork(Object.keys(compose.services))
+    network = await createNetnsNetwork(order)
     // As Compose does with depends_on: dependencies first, each dependant once they answer /health.
     for (const name of order) {
       const node = await startService(name)
@@ -113,7 +113,7 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
   }
 
   it('every service answers /health on its namespace address, started in depends_on order', async () => {
-    expect(order).to.deep.equal(['node-1', 'node-2', 'node-3'])
+    expect(order).to.deep.equal(['node-1', 'node-2', 'node-3', 'node-4'])
     for (const { name, url } of nodes.values()) {
       const health = await getJson<{ status: string }>(node(name), '/health')
       expect(health.status, `${url}/health`).to.equal('ok')
@@ -125,11 +125,9 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
 
   it("each service's compose healthcheck passes inside its namespace, where 127.0.0.1 is the node's own", async () => {
     for (const name of order) {
-      const test = compose.services[name].healthcheck?.test
-      if (!Array.isArray(test) || test[0] !== 'CMD') throw new Error(`service ${name}: healthcheck.test must be ["CMD", ...]`)
-      const [program, ...args] = test.slice(1)
-      expect(program, `${name} healthcheck program`).to.equal('node')
-      const child = network!.spawn(name, process.execPath, args, { cwd: repoRoot, env: { PATH: process.env.PATH } })
+      // CMD-SHELL: Docker and podman run it with /bin/sh -c; `node` is found on PATH as in the image.
+      const command = healthcheckShell(compose.services[name], name)
+      const child = network!.spawn(name, '/bin/sh', ['-c', command], { cwd: repoRoot, env: { PATH: process.env.PATH } })
       let output = ''
       child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString() })
       child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString() })
@@ -143,61 +141,14 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
     expect(info.addresses).to.include(`/dns4/node-1/tcp/9000/p2p/${node('node-1').peerId}`)
   })
 
-  it('node-2 and node-3 connect to node-1 by its compose name: /peers shows the /dns4/node-1/tcp/9000 connection', async () => {
-    const node1 = node('node-1')
-    const byName = '/dns4/node-1/tcp/9000'
-    for (const name of ['node-2', 'node-3']) {
-      // The bootstrap address comes from the service's config file, with no /p2p/ id in it.
-      const [, , ...args] = containerArgv(compose, dockerfile, name)
-      const configFile = args[args.indexOf('--config') + 1]
-      expect(loadConfig({ file: join(repoRoot, configFile), env: {} }).bootstrap, configFile).to.include(byName)
-      await waitFor(`${name} to list node-1 at ${byName} in /peers`, async () => {
-        const { peers } = await getJson<{ peers: Array<{ peerId: string, addresses: string[] }> }>(node(name), '/peers')
-        const peer = peers.find(p => p.peerId === node1.peerId)
-        return peer?.addresses.includes(`${byName}/p2p/${node1.peerId}`) === true ? true : undefined
-      }, 20_000)
-    }
-    // node-3 also bootstraps to node-2 (/dns4/node-2/tcp/9001).
-    await waitFor('node-3 to list node-2 in /peers', async () => {
-      const { peers } = await getJson<{ peers: Array<{ peerId: string }> }>(node('node-3'), '/peers')
-      return peers.some(p => p.peerId === node('node-2').peerId) ? true : undefined
-    }, 20_000)
+  it('every node connects to its bootstrap peers by compose name: /peers shows e.g. the /dns4/node-1/tcp/9000 connection', async () => {
+    expect(bootstrapTargets(compose, 'node-4').map(target => target.service)).to.deep.equal(['node-2', 'node-3'])
+    await waitForBootstrapConnections(compose, nodes, 20_000)
   })
 
-  it('a tx posted to node-3 is mined by node-1 (mineInterval 10 s in its config) and all three end on that head', async () => {
-    const all = [...nodes.values()]
-    // Gossip reaches only mesh peers: wait until every node has both others in its tx and block meshes.
-    await waitFor('full tx and block meshes', async () => {
-      for (const n of all) {
-        const { peers } = await getJson<{ peers: Array<{ peerId: string, mesh?: string[] }> }>(n, '/peers')
-        for (const other of all.filter(o => o !== n)) {
-          const mesh = peers.find(p => p.peerId === other.peerId)?.mesh ?? []
-          if (!mesh.includes('tx') || !mesh.includes('block')) return undefined
-        }
-      }
-      return true
-    }, 20_000)
-
-    const networkId = (await getJson<{ network: string }>(node('node-3'), '/node_info')).network
-    const tx = makeTx(networkId, 'compose-netns: pallet 7 left the packer for the port', { timestamp: Math.floor(Date.now() / 1000) })
-    const posted = await fetch(`${node('node-3').url}/new_transaction`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx)
-    })
-    expect(posted.status, await posted.clone().text()).to.equal(201)
-
-    // Nobody calls /mine: node-1's own timer mines the pending tx.
-    const minedIn = await waitFor(`node-1 to mine tx ${tx.id}`, async () => {
-      const found = await getJson<{ status: string, block?: { hash: string } }>(node('node-1'), `/tx/${tx.id}`).catch(() => undefined)
-      return found?.status === 'confirmed' ? found.block?.hash : undefined
-    }, 25_000, 200)
-    await waitFor(`all three heads to be ${minedIn}, holding tx ${tx.id}`, async () => {
-      for (const n of all) {
-        const { head } = await getJson<{ head: { hash: string } }>(n, '/node_info')
-        const found = await getJson<{ status: string, block?: { hash: string } }>(n, `/tx/${tx.id}`).catch(() => undefined)
-        if (head.hash !== minedIn || found?.status !== 'confirmed' || found.block?.hash !== minedIn) return undefined
-      }
-      return true
-    }, 15_000, 200)
+  it('a tx posted to node-4 (two hops from the miner) is mined by node-1 (mineInterval 10 s in its config) and all four end on that head', async () => {
+    await waitForMeshes(nodes, 20_000)
+    await txMinedEverywhere(nodes, 'node-4', 'node-1', 'compose-netns: pallet 7 left the packer for the port', 25_000)
   })
 
   it('GOSSIPCHAIN_API_TOKEN from the service environment guards the admin routes', async () => {
@@ -206,9 +157,3 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
     expect((await fetch(url, { method: 'POST', headers: { authorization: 'Bearer wrong-token' } })).status).to.equal(401)
   })
 })
-
-async function getJson<T> (node: { url: string }, path: string): Promise<T> {
-  const res = await fetch(node.url + path, { signal: AbortSignal.timeout(5_000) })
-  if (!res.ok) throw new Error(`GET ${node.url}${path} -> ${res.status}: ${await res.text()}`)
-  return await res.json() as T
-}

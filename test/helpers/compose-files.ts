@@ -173,6 +173,7 @@ export interface ComposeService {
   depends_on?: string[] | Record<string, { condition?: string }>
   profiles?: string[]
   network_mode?: string
+  deploy?: { replicas?: number | string }
 }
 
 export interface ComposeFile {
@@ -280,9 +281,11 @@ export function portMappings (service: ComposeService): PortMapping[] {
     const [spec, protocol = 'tcp'] = String(port).split('/')
     const parts = spec.split(':')
     const target = Number(parts.at(-1))
+    // `127.0.0.1::8000`: an empty host port means any free one.
+    const published = (part: string | undefined): number | undefined => part === undefined || part === '' ? undefined : Number(part)
     if (parts.length === 1) return { hostIp: undefined, published: undefined, target, protocol }
-    if (parts.length === 2) return { hostIp: undefined, published: Number(parts[0]), target, protocol }
-    return { hostIp: parts.slice(0, -2).join(':'), published: Number(parts.at(-2)), target, protocol }
+    if (parts.length === 2) return { hostIp: undefined, published: published(parts[0]), target, protocol }
+    return { hostIp: parts.slice(0, -2).join(':'), published: published(parts.at(-2)), target, protocol }
   })
 }
 
@@ -309,4 +312,34 @@ export function startOrder (compose: ComposeFile): string[] {
   }
   for (const name of Object.keys(compose.services)) visit(name)
   return order
+}
+
+/**
+ * The shell command of a service's `["CMD-SHELL", "..."]` health check, the form docker-compose.yml uses
+ * (podman-compose 1.0.3 mangles the quoting of an exec-form CMD). Docker and podman run it with `/bin/sh -c`.
+ */
+export function healthcheckShell (service: ComposeService, serviceName: string): string {
+  const test = service.healthcheck?.test
+  if (!Array.isArray(test) || test[0] !== 'CMD-SHELL' || test.length !== 2 || typeof test[1] !== 'string') {
+    throw new Error(`service ${serviceName}: healthcheck.test must be ["CMD-SHELL", "<command>"], got ${JSON.stringify(test)}`)
+  }
+  return test[1]
+}
+
+/**
+ * How many containers `up` starts for a service: none when it belongs only to profiles not enabled
+ * (`--profile NAME`), else `deploy.replicas` interpolated with `hostEnv` (1 when unset).
+ */
+export function replicaCount (service: ComposeService, hostEnv: Record<string, string | undefined>, profiles: string[] = []): number {
+  if (service.profiles !== undefined && !service.profiles.some(profile => profiles.includes(profile))) return 0
+  const raw = service.deploy?.replicas
+  if (raw === undefined) return 1
+  const count = Number(typeof raw === 'string' ? interpolate(raw, hostEnv) : raw)
+  if (!Number.isInteger(count) || count < 0) throw new Error(`deploy.replicas must be a non-negative integer, got ${JSON.stringify(raw)}`)
+  return count
+}
+
+/** The services `up` starts (at least one container), in depends_on order. */
+export function startedServices (compose: ComposeFile, hostEnv: Record<string, string | undefined>, profiles: string[] = []): string[] {
+  return startOrder(compose).filter(name => replicaCount(compose.services[name], hostEnv, profiles) > 0)
 }
