@@ -1,11 +1,14 @@
 # syntax=docker/dockerfile:1
 # The gossipchain node image (docs/design.md §13). `docker compose up` builds it from docker-compose.yml and runs
-# one container per config/node-N.json. Without Docker, test/compose-config.test.ts checks this file and
-# test/compose-netns.test.ts runs the same entry point and configs in network namespaces.
+# one container per config/node-N.json. test/compose-config.test.ts checks this file, test/compose-netns.test.ts
+# runs the same entry point and configs in network namespaces, and `npm run test:compose` builds it with
+# podman (on a base image made by deploy/podman/base-image.sh where none can be pulled) and runs the network.
 
 # ---- build: compile TypeScript with the dev dependencies, then drop them ----
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# npm's "new version available" notice says nothing about this build.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 # Lock files first: the dependency layer stays cached while only src/ changes.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
