@@ -4,8 +4,10 @@
 // libp2p 3 pulls in for its reconnect queue. p-retry 8 differs from 7.1.1 (Node >= 20) only in that
 // declaration and in callback order/context fields libp2p does not use (libp2p moved to 8 to share one
 // copy with other packages in browser bundles, js-libp2p#3442). package.json `overrides` therefore
-// gives libp2p p-retry 7.1.1. These tests check that the install is quiet and that libp2p's reconnect
-// queue, the code that calls p-retry, still retries and gives up as configured with that version.
+// gives libp2p p-retry 7.1.1. npm 11 also warns about every install script that package.json's
+// `allowScripts` does not mention (classic-level and esbuild: denied, both ship prebuilt binaries).
+// These tests check that the install is quiet and that libp2p's reconnect queue, the code that calls
+// p-retry, still retries and gives up as configured with 7.1.1.
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
