@@ -9,7 +9,8 @@ import { networkId } from '../src/core/block.js'
 import { searchNonce, type NonceSearch } from '../src/core/pow.js'
 import { createSimdNonceSearch } from '../src/core/pow-simd.js'
 import { signTx } from '../src/core/tx.js'
-import { createNodeVerifier } from '../src/core/verifier.js'
+import { nodeEd25519Signer } from '../src/crypto/node-ed25519.js'
+import { createNodeVerifier } from '../src/crypto/node-verifier.js'
 import { BlockStore } from '../src/store/block-store.js'
 import type { NetworkParams } from '../src/core/types.js'
 import { cpuSeconds, fmt, log, median, percentile, row, withResources, writeResult, type BenchSection, type RunOptions } from './harness.js'
@@ -102,10 +103,10 @@ export async function miningBenchmark (opts: RunOptions, refs: OpensslReferences
     })
     const miner = new Miner(chain)
     res.defer(async () => await miner.stop())
-    const seed = new Uint8Array(32).fill(21)
+    const signer = nodeEd25519Signer(new Uint8Array(32).fill(21))
     let txNonce = 0
     const addTx = async (): Promise<void> => {
-      const tx = signTx({ data: `mined record ${txNonce}`, timestamp: Math.floor(Date.now() / 1000), nonce: (++txNonce).toString(16).padStart(32, '0') }, seed, id)
+      const tx = signTx({ data: `mined record ${txNonce}`, timestamp: Math.floor(Date.now() / 1000), nonce: (++txNonce).toString(16).padStart(32, '0') }, signer, id)
       await chain.submitTx(tx)
     }
 

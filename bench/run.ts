@@ -9,6 +9,7 @@
 import '../src/polyfill.js'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { useNativeSha256 } from '../src/crypto/sha256.js'
 import { stopAll } from '../test/helpers/node-process.js'
 import { log, releaseAll, type BenchSection, type RunOptions } from './harness.js'
 import { idleBenchmark } from './idle.js'
@@ -46,6 +47,7 @@ function options (): RunOptions {
 }
 
 async function main (): Promise<number> {
+  useNativeSha256() // the in-process benchmarks hash as the node does (src/node.ts)
   const opts = options()
   const selected = (id: string): boolean => opts.only.length === 0 || opts.only.includes(id)
   let interrupted = false

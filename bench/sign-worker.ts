@@ -2,10 +2,11 @@
 import '../src/polyfill.js'
 import { parentPort, workerData } from 'node:worker_threads'
 import { signTx } from '../src/core/tx.js'
+import { nodeEd25519Signer } from '../src/crypto/node-ed25519.js'
 import type { SignJob } from './tx-pool.js'
 
 const job = workerData as SignJob
-const seeds = job.seeds.map(n => new Uint8Array(32).fill(n))
+const signers = job.seeds.map(n => nodeEd25519Signer(new Uint8Array(32).fill(n)))
 const txs = []
 for (let i = job.from; i < job.from + job.count; i++) {
   const record = JSON.stringify({ event: 'shipped', lot: `lot-${job.tag}-${i}`, temperatureC: 4 + (i % 7), site: `warehouse-${i % 13}` })
@@ -15,6 +16,6 @@ for (let i = job.from; i < job.from + job.count; i++) {
     data: record,
     timestamp: job.timestamp,
     nonce: (job.tag * 2 ** 40 + i).toString(16).padStart(32, '0')
-  }, seeds[i % seeds.length], job.network))
+  }, signers[i % signers.length], job.network))
 }
 parentPort!.postMessage(txs)

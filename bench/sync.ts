@@ -2,7 +2,7 @@
 // from POST /register_with to the same head. Chains: many empty blocks, and blocks full of signed txs.
 import { join } from 'node:path'
 import { Chain } from '../src/chain/chain.js'
-import { createNodeVerifier } from '../src/core/verifier.js'
+import { createNodeVerifier } from '../src/crypto/node-verifier.js'
 import { BlockStore } from '../src/store/block-store.js'
 import type { Block, Ed25519Tx } from '../src/core/types.js'
 import { mineOn } from '../test/helpers/fixtures.js'

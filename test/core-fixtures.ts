@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs'
 import { sign as rsaSign } from 'node:crypto'
 import {
-  createBlockTemplate, createNodeVerifier, genesisBlock, mineBlock, networkId, sha256, signTx, toHex, utf8,
+  createBlockTemplate, genesisBlock, mineBlock, networkId, sha256, signTx, toHex, utf8,
   type Block, type BlockContext, type Ed25519Tx, type NetworkParams, type Tx, type TxFields, type UnminedBlock
 } from '../src/core/index.js'
+import { createNodeVerifier, nodeEd25519Signer } from '../src/crypto/index.js'
 
 export const vectorsDir = new URL('./vectors/', import.meta.url)
 export function loadVector<T = any> (name: string): T { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -30,7 +31,7 @@ export function txNonce (label: string | number): string {
 }
 
 export function makeTx (i: number, fields: Partial<TxFields> = {}, signer = 'alice'): Ed25519Tx {
-  return signTx({ data: `record ${i}`, timestamp: TEST_NETWORK.genesisTimestamp + 60 + i, nonce: txNonce(i), ...fields }, seed(signer), TEST_NETWORK_ID)
+  return signTx({ data: `record ${i}`, timestamp: TEST_NETWORK.genesisTimestamp + 60 + i, nonce: txNonce(i), ...fields }, nodeEd25519Signer(seed(signer)), TEST_NETWORK_ID)
 }
 
 export function mine (unmined: UnminedBlock): Block {

@@ -1,10 +1,11 @@
 // Transactions and the verifier (docs/design.md §2) beyond the one-test-per-code cases of core-errors.
 import { expect } from 'chai'
 import {
-  TxError, TxErrorCode, canonicalJson, computeTxId, createNodeVerifier, fromHex, isLegacySubmission, parseLegacySubmission,
-  parseTx, sha256Hex, signEd25519, signTx, signatureCacheKey, toHex, txSigningPayload, txSize, utf8, verifyTx,
-  ed25519PublicKeyFromSeed, latin1Bytes, utf8ByteLength, isHex
+  TxError, TxErrorCode, canonicalJson, computeTxId, fromHex, isLegacySubmission, parseLegacySubmission,
+  parseTx, sha256Hex, signTx, signatureCacheKey, toHex, txSigningPayload, txSize, utf8, verifyTx,
+  latin1Bytes, utf8ByteLength, isHex
 } from '../src/core/index.js'
+import { createNodeVerifier, ed25519PublicKeyFromSeed, nodeEd25519Signer, signEd25519 } from '../src/crypto/index.js'
 import { NOW_MS, TEST_NETWORK_ID, caught, legacyBody, makeTx, rsaKeys, seed, txNonce, verifier } from './core-fixtures.js'
 
 describe('core tx', () => {
@@ -29,12 +30,20 @@ describe('core tx', () => {
   })
 
   it('signTx fills receiverPK and item with null and refuses fields the schema refuses', () => {
-    const tx = signTx({ data: 'x', timestamp: 1, nonce: txNonce(1) }, seed('alice'), TEST_NETWORK_ID)
+    const alice = nodeEd25519Signer(seed('alice'))
+    const tx = signTx({ data: 'x', timestamp: 1, nonce: txNonce(1) }, alice, TEST_NETWORK_ID)
     expect(tx.receiverPK).to.equal(null)
     expect(tx.item).to.equal(null)
     expect(tx.senderPK).to.equal(toHex(ed25519PublicKeyFromSeed(seed('alice'))))
-    expect(() => signTx({ data: 'x', timestamp: 1, nonce: 'short' }, seed('alice'), TEST_NETWORK_ID)).to.throw(TxError).with.property('code', TxErrorCode.BAD_FORMAT)
-    expect(() => signTx({ data: 'x', timestamp: 1, nonce: txNonce(1) }, new Uint8Array(31), TEST_NETWORK_ID)).to.throw(TypeError, /seed/)
+    let signed = 0
+    const counting = { publicKey: alice.publicKey, sign: (m: Uint8Array) => { signed++; return alice.sign(m) } }
+    expect(() => signTx({ data: 'x', timestamp: 1, nonce: 'short' }, counting, TEST_NETWORK_ID)).to.throw(TxError).with.property('code', TxErrorCode.BAD_FORMAT)
+    expect(signed, 'nothing is signed before the schema passes').to.equal(0)
+    expect(() => nodeEd25519Signer(new Uint8Array(31))).to.throw(TypeError, /seed/)
+    expect(() => signTx({ data: 'x', timestamp: 1, nonce: txNonce(1) }, { publicKey: new Uint8Array(31), sign: alice.sign }, TEST_NETWORK_ID))
+      .to.throw(TypeError, /signer.publicKey must be 32 bytes/)
+    expect(() => signTx({ data: 'x', timestamp: 1, nonce: txNonce(1) }, { publicKey: alice.publicKey, sign: () => new Uint8Array(63) }, TEST_NETWORK_ID))
+      .to.throw(TypeError, /signer.sign must return 64 bytes/)
   })
 
   it('timestamps: integers and up to 3 decimals pass, the largest safe-ms value passes', () => {
@@ -67,7 +76,7 @@ describe('core tx', () => {
     expect(latin1Bytes(body.signature).length).to.equal(256)
   })
 
-  it('legacy: a non-RSA or unreadable key is a BAD_FORMAT of senderPK at verification', async () => {
+  it('legacy: a non-RSA or unreadable key is a BAD_FORMAT of senderPK, before any signature work', async () => {
     const ed = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n'
     const tx = parseLegacySubmission({ ...legacyBody('x'), senderPK: ed }, NOW_MS)
     const err = await caught(() => verifyTx(tx, { network: TEST_NETWORK_ID, nowMs: NOW_MS, verifier }))

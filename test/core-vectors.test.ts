@@ -2,12 +2,20 @@
 // independently by test/crosscheck/crosscheck.py). Every test loops over a vector file.
 import { expect } from 'chai'
 import {
-  buildMerkleProofFromLeaves, canonicalJson, computeBlockHash, computeTxRoot, decodeHeader, ed25519PublicKeyFromSeed,
+  buildMerkleProofFromLeaves, canonicalJson, computeBlockHash, computeTxRoot, decodeHeader,
   encodeHeader, fromHex, genesisBlock, leadingZeroBits, merkleLeafHash, merkleRoot, networkId, parseLegacySubmission,
-  parseTx, signEd25519, signTx, toHex, txLeafHash, txSigningPayload, verifyMerkleProof, verifyTx,
-  type Block, type HeaderFields, type MerkleProof, type NetworkParams, type Tx
+  parseTx, signTx, toHex, txLeafHash, txSigningPayload, verifyMerkleProof, verifyTx,
+  type Block, type Ed25519Signer, type HeaderFields, type MerkleProof, type NetworkParams, type SignatureVerifier, type Tx
 } from '../src/core/index.js'
+import { createBrowserVerifier, ed25519PublicKey, nobleEd25519Signer } from '../src/crypto/browser-ed25519.js'
+import { ed25519PublicKeyFromSeed, nodeEd25519Signer } from '../src/crypto/node-ed25519.js'
 import { loadVector, verifier } from './core-fixtures.js'
+
+/** The two implementations behind core's interfaces: the node's (OpenSSL) and the page's (noble, WebCrypto). */
+const implementations: Array<{ name: string, signer: (seed: Uint8Array) => Ed25519Signer, publicKey: (seed: Uint8Array) => Uint8Array, verifier: SignatureVerifier }> = [
+  { name: 'node:crypto', signer: nodeEd25519Signer, publicKey: ed25519PublicKeyFromSeed, verifier },
+  { name: 'noble/WebCrypto', signer: nobleEd25519Signer, publicKey: ed25519PublicKey, verifier: createBrowserVerifier() }
+]
 
 interface HeaderVector { name: string, fields: HeaderFields, headerHex: string, hash: string, leadingZeroBits: number }
 interface GenesisVector { params: NetworkParams, headerHex: string, hash: string, networkId: string, block: Block, others: Array<{ params: NetworkParams, hash: string, networkId: string }> }
@@ -55,36 +63,42 @@ describe('core vectors: genesis and network id', () => {
 
 describe('core vectors: transactions', () => {
   const v = loadVector<TxVectors>('txs.json')
-  for (const t of v.ed25519) {
-    it(`ed25519 ${t.name}: key, payload, signature, id, JCS, leaf`, async () => {
-      const seed = fromHex(t.seedHex, 'seed', 32)
-      expect(toHex(ed25519PublicKeyFromSeed(seed))).to.equal(t.publicKey)
-      const { receiverPK, item, data, timestamp, nonce } = t.tx
-      expect(signTx({ receiverPK, item, data, timestamp, nonce }, seed, v.network)).to.deep.equal(t.tx)
-      expect(toHex(txSigningPayload(t.tx, v.network))).to.equal(t.payloadHex)
-      expect(parseTx(t.tx)).to.deep.equal(t.tx)
-      expect(canonicalJson(t.tx)).to.equal(t.jcs)
-      expect(toHex(txLeafHash(t.tx))).to.equal(t.leafHash)
-      await verifyTx(t.tx, { network: v.network, nowMs: 1767225600_000, verifier })
+  for (const impl of implementations) {
+    for (const t of v.ed25519) {
+      it(`ed25519 ${t.name} (${impl.name}): key, payload, signature, id, JCS, leaf`, async () => {
+        const seed = fromHex(t.seedHex, 'seed', 32)
+        expect(toHex(impl.publicKey(seed))).to.equal(t.publicKey)
+        const { receiverPK, item, data, timestamp, nonce } = t.tx
+        expect(signTx({ receiverPK, item, data, timestamp, nonce }, impl.signer(seed), v.network)).to.deep.equal(t.tx)
+        expect(toHex(txSigningPayload(t.tx, v.network))).to.equal(t.payloadHex)
+        expect(parseTx(t.tx)).to.deep.equal(t.tx)
+        expect(canonicalJson(t.tx)).to.equal(t.jcs)
+        expect(toHex(txLeafHash(t.tx))).to.equal(t.leafHash)
+        await verifyTx(t.tx, { network: v.network, nowMs: 1767225600_000, verifier: impl.verifier })
+      })
+    }
+    for (const t of v.rsaLegacy) {
+      it(`rsa-legacy ${t.name} (${impl.name}): stamp, id, JCS, leaf, signature`, async () => {
+        const tx = parseLegacySubmission(t.body, t.nowMs)
+        expect(tx).to.deep.equal(t.tx)
+        expect(canonicalJson({ scheme: tx.scheme, senderPK: tx.senderPK, signature: tx.signature, data: tx.data })).to.equal(t.idPreimage)
+        expect(parseTx(t.tx)).to.deep.equal(t.tx)
+        expect(canonicalJson(t.tx)).to.equal(t.jcs)
+        expect(toHex(txLeafHash(t.tx))).to.equal(t.leafHash)
+        await verifyTx(tx, { network: v.network, nowMs: t.nowMs, verifier: impl.verifier })
+      })
+    }
+    it(`RFC 8032 test 1 (${impl.name}): Ed25519 public key and signature of the empty message`, async () => {
+      const seed = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'seed', 32)
+      const publicKey = impl.publicKey(seed)
+      expect(toHex(publicKey)).to.equal('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a')
+      const signature = impl.signer(seed).sign(new Uint8Array(0))
+      expect(toHex(signature)).to.equal(
+        'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b')
+      expect(await impl.verifier.verifyEd25519(publicKey, new Uint8Array(0), signature)).to.equal(true)
+      expect(await impl.verifier.verifyEd25519(publicKey, new Uint8Array(1), signature)).to.equal(false)
     })
   }
-  for (const t of v.rsaLegacy) {
-    it(`rsa-legacy ${t.name}: stamp, id, JCS, leaf, signature`, async () => {
-      const tx = parseLegacySubmission(t.body, t.nowMs)
-      expect(tx).to.deep.equal(t.tx)
-      expect(canonicalJson({ scheme: tx.scheme, senderPK: tx.senderPK, signature: tx.signature, data: tx.data })).to.equal(t.idPreimage)
-      expect(parseTx(t.tx)).to.deep.equal(t.tx)
-      expect(canonicalJson(t.tx)).to.equal(t.jcs)
-      expect(toHex(txLeafHash(t.tx))).to.equal(t.leafHash)
-      await verifyTx(tx, { network: v.network, nowMs: t.nowMs, verifier })
-    })
-  }
-  it('RFC 8032 test 1: Ed25519 public key and signature of the empty message', () => {
-    const seed = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'seed', 32)
-    expect(toHex(ed25519PublicKeyFromSeed(seed))).to.equal('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a')
-    expect(toHex(signEd25519(seed, new Uint8Array(0)))).to.equal(
-      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b')
-  })
 })
 
 describe('core vectors: Merkle trees', () => {

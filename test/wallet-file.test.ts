@@ -1,8 +1,6 @@
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, pbkdf2Sync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
-import { build } from 'esbuild'
 import fc from 'fast-check'
 import { WALLET_LOCKED_MESSAGE, WalletError, WalletErrorCode } from '../src/wallet/errors.js'
 import {
@@ -252,19 +250,6 @@ describe('wallet file (docs/design.md §8)', function () {
         cipher: vectors[0].file.cipher,
         weakKdf: false
       })
-    })
-
-    it('the module bundles for the browser (no node: imports)', async function () {
-      const result = await build({
-        entryPoints: [fileURLToPath(new URL('../src/wallet/wallet-file.ts', import.meta.url))],
-        bundle: true,
-        platform: 'browser',
-        format: 'esm',
-        write: false,
-        logLevel: 'silent'
-      })
-      expect(result.errors).to.deep.equal([])
-      expect(result.outputFiles[0].text).to.not.match(/from\s*["']node:/)
     })
   })
 

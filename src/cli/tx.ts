@@ -1,6 +1,8 @@
 // `gossipchain tx sign`: sign a supply-chain record with a wallet (docs/design.md §2).
 import { CONFIG_FILE_ENV, loadConfig, type NodeConfig } from '../config.js'
+import { toHex } from '../core/bytes.js'
 import { TxError } from '../core/errors.js'
+import { isNetworkId, NETWORK_ID_RULE } from '../core/network.js'
 import { CliError, DEBUG_ENV, nonEmpty, PASSWORD_ENV, type CommandRegistrar } from './context.js'
 import { openWalletAt } from './passwords.js'
 
@@ -20,11 +22,12 @@ export const txCommand: CommandRegistrar = (program, context) => {
     .addHelpText('after', `\nSet ${DEBUG_ENV}=1 to see why a wallet did not open.`)
     .action(async (opts: { wallet: string, data: string, item?: string, receiver?: string, network?: string, config?: string, passwordFile?: string }) => {
       const network = opts.network ?? await networkIdOf(loadConfig({ file: opts.config ?? nonEmpty(context.env[CONFIG_FILE_ENV]), env: context.env }))
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}-[0-9a-f]{8}$/.test(network)) {
-        throw new CliError(`--network must be a network id such as gossipchain-dev-1a2b3c4d (<name>-<8 hex>), got ${JSON.stringify(network)}`)
+      if (!isNetworkId(network)) {
+        throw new CliError(`--network must be a network id ${NETWORK_ID_RULE}, got ${JSON.stringify(network)}`)
       }
       const { opened: { seed } } = await openWalletAt(context, opts.wallet, opts.passwordFile)
-      const { signTx } = await import('../core/tx.js')
+      // Signed natively (node:crypto); the page signs the same tx with @noble/curves (docs/design.md §1).
+      const [{ signTx }, { nodeEd25519Signer }] = await Promise.all([import('../core/tx.js'), import('../crypto/node-ed25519.js')])
       try {
         const signed = signTx({
           receiverPK: opts.receiver ?? null,
@@ -32,7 +35,7 @@ export const txCommand: CommandRegistrar = (program, context) => {
           data: opts.data,
           timestamp: context.nowMs() / 1000,
           nonce: toHex(context.randomBytes(16))
-        }, seed, network)
+        }, nodeEd25519Signer(seed), network)
         context.stdout(JSON.stringify(signed, null, 2) + '\n')
       } catch (error) {
         if (error instanceof TxError) throw new CliError(`invalid ${flagOfTxField(error.meta.field)}: ${error.message}`)
@@ -53,8 +56,4 @@ function flagOfTxField (field: string | number | boolean | undefined): string {
 async function networkIdOf (config: NodeConfig): Promise<string> {
   const { networkId } = await import('../core/block.js')
   return networkId(config.network)
-}
-
-function toHex (bytes: Uint8Array): string {
-  return Array.from(bytes, byte => byte.toString(16).padStart(2, '0')).join('')
 }

@@ -4,6 +4,7 @@ import { BlockError, BlockErrorCode, TxError } from './errors.js'
 import { fromHex, isHex, toHex, utf8ByteLength } from './bytes.js'
 import { sha256 } from './hash.js'
 import { computeTxRoot } from './merkle.js'
+import { checkNetworkName } from './network.js'
 import {
   hexCheck, integerCheck, jsonArray, jsonNumber, jsonString, schemaMessage, timestampCheck, validate, type SchemaFailure
 } from './schema.js'
@@ -207,14 +208,9 @@ export function createBlockTemplate (parent: { hash: string, index: number }, tr
 
 // ---- genesis ----
 
-// The network id names gossip topics and protocol ids (docs/design.md §5): keep it to path-safe chars.
-const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
-
 function checkNetworkParams (p: NetworkParams): void {
   if (typeof p !== 'object' || p === null) throw new TypeError('network params must be an object')
-  if (typeof p.name !== 'string' || !NETWORK_NAME.test(p.name)) {
-    throw new TypeError('network name must be 1-64 chars of letters, digits, ".", "_" or "-", starting with a letter or digit')
-  }
+  checkNetworkName(p.name)
   if (typeof p.genesisTimestamp !== 'number' || timestampCheck(p.genesisTimestamp) !== undefined) {
     throw new TypeError('genesisTimestamp must be non-negative Unix seconds with at most 3 decimals')
   }

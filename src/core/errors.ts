@@ -1,5 +1,5 @@
 // Coded errors of the ledger rules. Each edge maps a code once: gossip -> Accept/Ignore/Reject,
-// HTTP -> status, sync -> penalise the peer (src/chain/outcome.ts). Never return `false` without a reason.
+// HTTP -> status, sync -> penalise the peer (src/chain/error-outcome.ts). Never return `false` without a reason.
 
 export enum TxErrorCode {
   /** The body is not a JSON object. */
@@ -14,8 +14,10 @@ export enum TxErrorCode {
   BAD_FORMAT = 'TX_BAD_FORMAT',
   /** A field is larger than the rule allows. meta.field, meta.limit */
   TOO_LARGE = 'TX_TOO_LARGE',
-  /** An RSA key shorter than 1024 bits. */
+  /** A legacy RSA key shorter than MIN_RSA_BITS (1024). meta.bits, meta.limit */
   WEAK_KEY = 'TX_WEAK_KEY',
+  /** A legacy RSA key longer than MAX_RSA_BITS (4096) or with a public exponent other than 65537. */
+  UNSUPPORTED_KEY = 'TX_UNSUPPORTED_KEY',
   /** The signature does not verify under senderPK. */
   BAD_SIGNATURE = 'TX_BAD_SIGNATURE',
   /** The id field is not the hash of the signing payload. */

@@ -1,11 +1,14 @@
-// The pure ledger rules (docs/design.md §1-§4). Everything here is deterministic: no I/O, clock or randomness.
+// The pure ledger rules (docs/design.md §1-§4). Everything here is deterministic: no I/O, clock or randomness,
+// and no node: module, Buffer or process: it bundles for the browser (test/browser-bundle.test.ts).
 export * from './types.js'
 export * from './errors.js'
 export * from './bytes.js'
 export * from './hash.js'
 export * from './canonical.js'
+export * from './network.js'
+export * from './signature.js'
+export * from './rsa-key.js'
 export * from './tx.js'
-export * from './verifier.js'
 export * from './merkle.js'
 export * from './block.js'
 export * from './validate-block.js'

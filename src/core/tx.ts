@@ -1,26 +1,24 @@
 // Transactions (docs/design.md §2): schema, ids, signing and the stateless rules. Stateful rules (already
 // pending, already in the chain) belong to the mempool and the chain.
-import * as nodeCrypto from 'node:crypto'
 import * as z from 'zod'
 import { canonicalJson } from './canonical.js'
 import { TxError, TxErrorCode } from './errors.js'
-import { concatBytes, fromHex, latin1Bytes, toHex, utf8, utf8ByteLength } from './bytes.js'
+import { fromHex, latin1Bytes, toHex, utf8, utf8ByteLength } from './bytes.js'
 import { sha256Hex } from './hash.js'
+import { checkNetworkId } from './network.js'
+import { readRsaSpkiPem, RsaKeyFormatError, type RsaPublicKeyInfo } from './rsa-key.js'
+import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, type Ed25519Signer, type SignatureVerifier } from './signature.js'
 import {
   hexCheck, isPlainObject, jsonNumber, jsonString, labelCheck, latin1Check, nullableString, schemaMessage, spkiPemCheck,
   timestampCheck, utf8TextCheck, validate, type SchemaFailure
 } from './schema.js'
 import {
-  MAX_FUTURE_DRIFT_MS, MAX_ITEM_CHARS, MAX_RSA_PEM_CHARS, MAX_RSA_SIGNATURE_BYTES, MAX_TX_DATA_BYTES,
-  MIN_RSA_BITS, TX_SIGNING_DOMAIN,
+  MAX_FUTURE_DRIFT_MS, MAX_ITEM_CHARS, MAX_RSA_BITS, MAX_RSA_PEM_CHARS, MAX_RSA_SIGNATURE_BYTES, MAX_TX_DATA_BYTES,
+  MIN_RSA_BITS, RSA_PUBLIC_EXPONENT, TX_SIGNING_DOMAIN,
   type Ed25519Tx, type RsaLegacyTx, type Tx, type UnsignedEd25519Tx
 } from './types.js'
 
-/** Signature checks the rules need; one implementation per node (docs/design.md §11: pick one verifier). */
-export interface SignatureVerifier {
-  verifyEd25519: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
-  verifyRsaPkcs1Sha256: (spkiPem: string, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
-}
+export type { Ed25519Signer, SignatureVerifier } from './signature.js'
 
 export interface TxRuleContext {
   /** Network id (docs/design.md §3 Genesis), part of every ed25519 signing payload. */
@@ -121,16 +119,10 @@ export function legacyTxId (senderPK: string, signature: string, data: string): 
 
 // ---- ids and signing ----
 
-function checkNetwork (network: string): void {
-  // A newline inside the network id would make two (network, tx) pairs share one payload.
-  if (typeof network !== 'string' || network.length === 0 || network.includes('\n')) {
-    throw new TypeError('network must be a non-empty string without newlines')
-  }
-}
-
 /** docs/design.md §2: UTF-8 of "gossipchain/tx/v1\n" + network + "\n" + JCS(tx without signature and id). */
 export function txSigningPayload (tx: UnsignedEd25519Tx, network: string): Uint8Array {
-  checkNetwork(network)
+  // One network-id rule (network.ts): its alphabet has no newline, so no two (network, tx) pairs share a payload.
+  checkNetworkId(network, 'network')
   // Picked field by field so a signed tx (with signature and id) gives the same payload.
   const unsigned: UnsignedEd25519Tx = {
     scheme: 'ed25519',
@@ -150,67 +142,6 @@ export function computeTxId (tx: Tx, network: string): string {
   return legacyTxId(tx.senderPK, tx.signature, tx.data)
 }
 
-// RFC 8410 DER wrappers: the fixed ASN.1 header before a raw 32-byte Ed25519 key.
-const ED25519_PKCS8_PREFIX = fromHex('302e020100300506032b657004220420', 'ED25519_PKCS8_PREFIX')
-const ED25519_SPKI_PREFIX = fromHex('302a300506032b6570032100', 'ED25519_SPKI_PREFIX')
-const JWK_PLACEHOLDER_X = Buffer.alloc(32).toString('base64url')
-
-function checkBytes (bytes: Uint8Array, length: number, field: string): void {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== length) throw new TypeError(`${field} must be ${length} bytes`)
-}
-
-function base64url (bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
-}
-
-function ed25519PrivateKey (seed: Uint8Array): nodeCrypto.KeyObject {
-  checkBytes(seed, 32, 'seed')
-  // OpenSSL 3 decodes a PKCS#8 DER Ed25519 key in ~1.3 ms, a JWK in ~50 us. Node builds the key
-  // from `d` alone and derives the public half, so `x` only has to be present. Should a Node ever
-  // refuse or keep the placeholder (Ed25519 signing hashes the stored public key), use DER.
-  try {
-    const key = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: base64url(seed), x: JWK_PLACEHOLDER_X }, format: 'jwk' })
-    if (key.export({ format: 'jwk' }).x !== JWK_PLACEHOLDER_X) return key
-  } catch {}
-  return nodeCrypto.createPrivateKey({ key: Buffer.from(concatBytes([ED25519_PKCS8_PREFIX, seed])), format: 'der', type: 'pkcs8' })
-}
-
-/**
- * KeyObject of a raw 32-byte Ed25519 public key. Imported as a JWK: ~9 us against ~70 us for the
- * equivalent SPKI DER (both hand OpenSSL the same raw key).
- */
-export function ed25519PublicKeyObject (publicKey: Uint8Array): nodeCrypto.KeyObject {
-  checkBytes(publicKey, 32, 'publicKey')
-  return nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: base64url(publicKey) }, format: 'jwk' })
-}
-
-/** Ed25519 public key (32 bytes) of a 32-byte seed (RFC 8032 private key). */
-export function ed25519PublicKeyFromSeed (seed: Uint8Array): Uint8Array {
-  return ed25519PublicKeyOf(ed25519PrivateKey(seed))
-}
-
-function ed25519PublicKeyOf (privateKey: nodeCrypto.KeyObject): Uint8Array {
-  const { x } = nodeCrypto.createPublicKey(privateKey).export({ format: 'jwk' })
-  if (typeof x !== 'string') throw new Error('node:crypto exported no Ed25519 public key')
-  return new Uint8Array(Buffer.from(x, 'base64url'))
-}
-
-/** SPKI DER of a raw 32-byte Ed25519 public key (what node:crypto and WebCrypto import). */
-export function ed25519SpkiDer (publicKey: Uint8Array): Uint8Array {
-  checkBytes(publicKey, 32, 'publicKey')
-  return concatBytes([ED25519_SPKI_PREFIX, publicKey])
-}
-
-/** Pure Ed25519 signature (RFC 8032, deterministic) of a message under a 32-byte seed. */
-export function signEd25519 (seed: Uint8Array, message: Uint8Array): Uint8Array {
-  return signWith(ed25519PrivateKey(seed), message)
-}
-
-function signWith (privateKey: nodeCrypto.KeyObject, message: Uint8Array): Uint8Array {
-  const sig = nodeCrypto.sign(null, message, privateKey)
-  return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength)
-}
-
 export interface TxFields {
   receiverPK?: string | null
   item?: string | null
@@ -221,29 +152,42 @@ export interface TxFields {
   nonce: string
 }
 
-/** Builds and signs a native tx; throws TxError if a field breaks the schema. */
-export function signTx (fields: TxFields, seed: Uint8Array, network: string): Ed25519Tx {
-  const privateKey = ed25519PrivateKey(seed)
+/**
+ * Builds and signs a native tx (docs/design.md §2) with `signer`: node:crypto in the node and the CLI
+ * (src/crypto/node-ed25519.ts), @noble/curves in the page (src/crypto/browser-ed25519.ts). Throws
+ * TxError if a field breaks the schema (before anything is signed), TypeError if the signer gives a
+ * key or signature of the wrong size.
+ */
+export function signTx (fields: TxFields, signer: Ed25519Signer, network: string): Ed25519Tx {
+  const publicKey = signer?.publicKey
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== ED25519_PUBLIC_KEY_BYTES) {
+    throw new TypeError(`signer.publicKey must be ${ED25519_PUBLIC_KEY_BYTES} bytes`)
+  }
   const unsigned: UnsignedEd25519Tx = {
     scheme: 'ed25519',
-    senderPK: toHex(ed25519PublicKeyOf(privateKey)),
+    senderPK: toHex(publicKey),
     receiverPK: fields.receiverPK ?? null,
     item: fields.item ?? null,
     data: fields.data,
     timestamp: fields.timestamp,
     nonce: fields.nonce
   }
-  const placeholder = { ...unsigned, signature: '0'.repeat(128), id: '0'.repeat(64) }
+  const placeholder = { ...unsigned, signature: '0'.repeat(2 * ED25519_SIGNATURE_BYTES), id: '0'.repeat(64) }
   parseTx(placeholder) // the schema names the bad field before we sign garbage
   const payload = txSigningPayload(unsigned, network)
-  return { ...unsigned, signature: toHex(signWith(privateKey, payload)), id: sha256Hex(payload) }
+  const signature = signer.sign(payload)
+  if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_BYTES) {
+    throw new TypeError(`signer.sign must return ${ED25519_SIGNATURE_BYTES} bytes`)
+  }
+  return { ...unsigned, signature: toHex(signature), id: sha256Hex(payload) }
 }
 
 // ---- stateless rules ----
 
 /**
  * The cheap stateless rules of a parsed tx (docs/design.md §2): legacy allowed, timestamp not more than
- * 2 h ahead, id recomputed. Synchronous; no signature work.
+ * 2 h ahead, id recomputed, a legacy key's size and exponent. Synchronous; no signature work, so a
+ * block's txs all pass these before any of its signatures is checked (docs/design.md §12).
  */
 export function checkTxRules (tx: Tx, ctx: TxRuleContext): void {
   if (tx.scheme === 'rsa-legacy' && ctx.legacyTransactions === false) {
@@ -255,35 +199,48 @@ export function checkTxRules (tx: Tx, ctx: TxRuleContext): void {
   }
   const id = computeTxId(tx, ctx.network)
   if (id !== tx.id) throw new TxError(TxErrorCode.ID_MISMATCH, 'tx id is not the hash of its content', { field: 'id', expected: id })
+  if (tx.scheme === 'rsa-legacy') checkLegacyKey(tx.senderPK)
 }
 
-/** Modulus bits of an RSA SPKI PEM; TxError BAD_FORMAT when it is not one. */
-export function rsaModulusBits (spkiPem: string): number {
-  let key: nodeCrypto.KeyObject
+/**
+ * docs/design.md §2 legacy key bounds, read from the key's bytes (rsa-key.ts): an RSA key of
+ * MIN_RSA_BITS..MAX_RSA_BITS bits with public exponent 65537. TX_BAD_FORMAT when it is no RSA SPKI key,
+ * TX_WEAK_KEY when too short, TX_UNSUPPORTED_KEY when too long or another exponent. Returns the key.
+ */
+export function checkLegacyKey (spkiPem: string): RsaPublicKeyInfo {
+  let key: RsaPublicKeyInfo
   try {
-    key = nodeCrypto.createPublicKey({ key: spkiPem, format: 'pem' })
-  } catch {
-    throw new TxError(TxErrorCode.BAD_FORMAT, 'tx.senderPK is not a readable public key', { field: 'senderPK' })
+    key = readRsaSpkiPem(spkiPem)
+  } catch (err) {
+    if (!(err instanceof RsaKeyFormatError)) throw err
+    throw new TxError(TxErrorCode.BAD_FORMAT, `tx.senderPK must be an RSA public key (SPKI): ${err.message}`, { field: 'senderPK' })
   }
-  const bits = key.asymmetricKeyDetails?.modulusLength
-  if (key.asymmetricKeyType !== 'rsa' || bits === undefined) {
-    throw new TxError(TxErrorCode.BAD_FORMAT, 'tx.senderPK must be an RSA public key', { field: 'senderPK' })
+  const bits = key.modulusBits
+  if (bits < MIN_RSA_BITS) {
+    throw new TxError(TxErrorCode.WEAK_KEY, `tx.senderPK is a ${bits}-bit RSA key; at least ${MIN_RSA_BITS} bits are required`,
+      { field: 'senderPK', limit: MIN_RSA_BITS, bits })
   }
-  return bits
+  if (bits > MAX_RSA_BITS) {
+    throw new TxError(TxErrorCode.UNSUPPORTED_KEY, `tx.senderPK is a ${bits}-bit RSA key; at most ${MAX_RSA_BITS} bits are accepted`,
+      { field: 'senderPK', limit: MAX_RSA_BITS, bits })
+  }
+  if (key.publicExponent !== RSA_PUBLIC_EXPONENT) {
+    throw new TxError(TxErrorCode.UNSUPPORTED_KEY, `tx.senderPK must have the public exponent ${RSA_PUBLIC_EXPONENT}`,
+      { field: 'senderPK', expected: Number(RSA_PUBLIC_EXPONENT) })
+  }
+  return key
 }
 
-/** The signature rules: RSA key size, then the signature itself (TX_WEAK_KEY, TX_BAD_SIGNATURE). */
+/**
+ * The signature rule (TX_BAD_SIGNATURE). Run checkTxRules first: it bounds a legacy key's size and
+ * exponent, which is what keeps a legacy verification cheap.
+ */
 export async function verifyTxSignature (tx: Tx, verifier: SignatureVerifier, network: string): Promise<void> {
   let ok: boolean
   if (tx.scheme === 'ed25519') {
     const payload = txSigningPayload(tx, network)
     ok = await verifier.verifyEd25519(fromHex(tx.senderPK, 'senderPK', 32), payload, fromHex(tx.signature, 'signature', 64))
   } else {
-    const bits = rsaModulusBits(tx.senderPK)
-    if (bits < MIN_RSA_BITS) {
-      throw new TxError(TxErrorCode.WEAK_KEY, `tx.senderPK is a ${bits}-bit RSA key; at least ${MIN_RSA_BITS} bits are required`,
-        { field: 'senderPK', limit: MIN_RSA_BITS })
-    }
     ok = await verifier.verifyRsaPkcs1Sha256(tx.senderPK, utf8(tx.data), latin1Bytes(tx.signature))
   }
   if (!ok) throw new TxError(TxErrorCode.BAD_SIGNATURE, 'tx signature does not verify under senderPK', { field: 'signature' })

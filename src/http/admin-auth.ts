@@ -1,14 +1,11 @@
 // Admin routes (docs/design.md §7: /mine, /save, /register_with, /register_node) need
 // `Authorization: Bearer <apiToken>` when a token is configured.
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
+import { nodeSha256 as digest } from '../crypto/sha256.js'
 import { HttpError, HttpErrorCode } from './http-error.js'
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i
-
-function digest (s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest()
-}
 
 /**
  * Middleware that lets a request through only with the right bearer token; with no token configured

@@ -9,7 +9,8 @@ import type { GossipsubOpts } from '@libp2p/gossipsub'
 import type { Hono, MiddlewareHandler } from 'hono'
 import { Chain } from '../chain/chain.js'
 import { Miner } from '../chain/miner.js'
-import { createNodeVerifier } from '../core/verifier.js'
+import { createNodeVerifier } from '../crypto/node-verifier.js'
+import { useNativeSha256 } from '../crypto/sha256.js'
 import type { NodeConfig } from '../config.js'
 import { createApp } from '../http/app.js'
 import { serveFacade } from '../http/server.js'
@@ -94,6 +95,7 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
   }
 
   try {
+    useNativeSha256() // core's rules hash with OpenSSL in the node (src/core/hash.ts)
     const events = new NodeEventStream({
       now,
       onListenerError: (err, event) => { logger.error(`event listener failed on ${event.type}: ${(err as Error).stack ?? String(err)}`) }

@@ -2,9 +2,9 @@
 // the chain's validators, map outcomes to gossipsub's Accept/Ignore/Reject, penalise senders of
 // invalid data, report each receipt for metrics, and ask for a sync when a block's parent is unknown.
 
-import { createHash } from 'node:crypto'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { TypedEventEmitter } from '@libp2p/interface'
+import { nodeSha256Hex } from '../crypto/sha256.js'
 import { blockTopic, PENALTY_INVALID_GOSSIP, txTopic } from './constants.js'
 import type { GossipsubService } from './host.js'
 import type { PeerReputation } from './peer-reputation.js'
@@ -230,7 +230,7 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
 
 /** The gossipsub message id of a payload, hex (docs/design.md §5: sha256 of the data). */
 function messageId (data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex')
+  return nodeSha256Hex(data)
 }
 
 export function gossip (init: GossipInit): (components: GossipComponents) => Gossip {

@@ -2,7 +2,6 @@
 // our peer reputation and a bootstrap redialer. Protocol services (gossip topics, sync server and
 // loop) plug in through `services` and receive these as components.
 
-import { createHash } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
@@ -11,6 +10,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
+import { nodeSha256 } from '../crypto/sha256.js'
 import { bootstrapDialer } from './bootstrap.js'
 import { blockTopic, txTopic } from './constants.js'
 import { peerReputation } from './peer-reputation.js'
@@ -94,10 +94,6 @@ export interface HostInit<S extends ServiceMap = Record<string, never>> {
   services?: HostServiceFactories<S>
 }
 
-function sha256 (data: Uint8Array): Uint8Array {
-  return createHash('sha256').update(data).digest()
-}
-
 /** Creates the host and starts it unless `start: false`. Stop it with `host.stop()`. */
 export async function createHost<S extends ServiceMap = Record<string, never>> (init: HostInit<S>): Promise<Host<S>> {
   if (init.privateKey == null) throw new TypeError('privateKey is required')
@@ -123,7 +119,7 @@ export async function createHost<S extends ServiceMap = Record<string, never>> (
     pubsub: gossipsub({
       // Payloads authenticate themselves (signed txs, proof-of-work blocks): docs/design.md §5.
       globalSignaturePolicy: 'StrictNoSign',
-      msgIdFn: (msg) => sha256(msg.data),
+      msgIdFn: (msg) => nodeSha256(msg.data),
       allowPublishToZeroTopicPeers: true,
       // Re-announcing something the network already has (a tx back in the mempool after a reorg)
       // is not an error.

@@ -1,7 +1,7 @@
 // The wallet file of docs/design.md §8: an Ed25519 seed sealed with AES-256-GCM under a PBKDF2-HMAC-SHA256 key.
 // This module is bundled into the web page (docs/design.md §9) unchanged, so it uses only WebCrypto
-// (globalThis.crypto), canonicalize, @noble/curves, uint8arrays and zod/mini (the small build of
-// zod for bundles): no node: imports, no Buffer.
+// (globalThis.crypto), canonicalize, core's byte helpers, the page's Ed25519 (src/crypto/browser-ed25519.ts,
+// @noble/curves) and zod/mini (the small build of zod for bundles): no node: imports, no Buffer.
 //
 // Two ways in, on purpose with different errors (docs/design.md §8 "wrong password and tampering give one
 // clear error"):
@@ -14,12 +14,10 @@
 //   WalletLockedReason) for debugging; the message never tells.
 
 import canonicalize from 'canonicalize'
-import { ed25519 } from '@noble/curves/ed25519.js'
-import { equals as bytesEqual } from 'uint8arrays/equals'
-import { fromString as bytesFromString } from 'uint8arrays/from-string'
-import { toString as bytesToString } from 'uint8arrays/to-string'
 import * as z from 'zod/mini'
+import { bytesEqual, fromHex as hexBytes, toHex } from '../core/bytes.js'
 import { validate, type SchemaFailure } from '../core/schema.js'
+import { ed25519PublicKey } from '../crypto/browser-ed25519.js'
 import { WALLET_LOCKED_MESSAGE, WalletError, WalletErrorCode, type WalletErrorMeta } from './errors.js'
 
 export const WALLET_FORMAT = 'gossipchain-wallet'
@@ -149,7 +147,7 @@ export async function createWallet (opts: CreateWalletOptions): Promise<{ file: 
     format: WALLET_FORMAT,
     version: WALLET_VERSION,
     name,
-    publicKey: toHex(ed25519.getPublicKey(seed)),
+    publicKey: toHex(ed25519PublicKey(seed)),
     kdf: { name: 'PBKDF2', hash: 'SHA-256', iterations, salt: toHex(salt) },
     cipher: { name: 'AES-GCM', iv: toHex(iv) }
   }
@@ -209,18 +207,18 @@ async function unseal (wallet: WalletFile, password: string, opts: OpenWalletOpt
   // differ on zero-length PBKDF2 keys: answer directly.
   if (password.normalize('NFKC').length === 0) throw locked({ reason: 'empty-password' })
 
-  const key = await deriveKey(password, fromHex(wallet.kdf.salt), wallet.kdf.iterations, 'decrypt')
+  const key = await deriveKey(password, fromHex(wallet.kdf.salt, 'kdf.salt'), wallet.kdf.iterations, 'decrypt')
   let seed: Uint8Array
   try {
     seed = new Uint8Array(await subtle.decrypt(
-      { name: 'AES-GCM', iv: fromHex(wallet.cipher.iv), additionalData: additionalData(header), tagLength: GCM_TAG_BYTES * 8 },
+      { name: 'AES-GCM', iv: fromHex(wallet.cipher.iv, 'cipher.iv'), additionalData: additionalData(header), tagLength: GCM_TAG_BYTES * 8 },
       key,
-      fromHex(ciphertext)
+      fromHex(ciphertext, 'ciphertext')
     ))
   } catch {
     throw locked({ reason: 'decrypt' })
   }
-  if (seed.length !== SEED_BYTES || !bytesEqual(ed25519.getPublicKey(seed), fromHex(wallet.publicKey))) {
+  if (seed.length !== SEED_BYTES || !bytesEqual(ed25519PublicKey(seed), fromHex(wallet.publicKey, 'publicKey'))) {
     seed.fill(0)
     throw locked({ reason: 'key-mismatch' })
   }
@@ -417,12 +415,9 @@ function copyBytes (bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return copy
 }
 
-function toHex (bytes: Uint8Array): string {
-  return bytesToString(bytes, 'base16')
-}
-
-function fromHex (hex: string): Uint8Array<ArrayBuffer> {
-  return copyBytes(bytesFromString(hex, 'base16'))
+/** Bytes of a hex field the schema has already checked, ArrayBuffer-backed for WebCrypto. */
+function fromHex (hex: string, field: string): Uint8Array<ArrayBuffer> {
+  return copyBytes(hexBytes(hex, field))
 }
 
 function locked (meta: { reason: WalletLockedReason } & WalletErrorMeta): WalletError {

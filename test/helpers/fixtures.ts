@@ -3,6 +3,7 @@ import { computeBlockHash, headerPrefix } from '../../src/core/block.js'
 import { computeTxRoot } from '../../src/core/merkle.js'
 import { searchNonce } from '../../src/core/pow.js'
 import { signTx } from '../../src/core/tx.js'
+import { nodeEd25519Signer } from '../../src/crypto/node-ed25519.js'
 import type { Block, Ed25519Tx, Tx } from '../../src/core/types.js'
 
 export const TEST_NETWORK = { name: 'gossipchain-test', genesisTimestamp: 1767225600, bits: 8 }
@@ -16,7 +17,7 @@ let nonceCounter = 0
 /** A validly signed tx; `n` picks the signer, and every call gets a fresh nonce. */
 export function makeTx (network: string, data: string, opts: { signer?: number, timestamp?: number, item?: string } = {}): Ed25519Tx {
   const nonce = (++nonceCounter).toString(16).padStart(32, '0')
-  return signTx({ data, item: opts.item ?? null, receiverPK: null, timestamp: opts.timestamp ?? 1767225700, nonce }, seedOf(opts.signer ?? 1), network)
+  return signTx({ data, item: opts.item ?? null, receiverPK: null, timestamp: opts.timestamp ?? 1767225700, nonce }, nodeEd25519Signer(seedOf(opts.signer ?? 1)), network)
 }
 
 /** Mine a block on `parent` holding `txs` (bits as given, low in tests). */

@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url'
 import {
   buildMerkleProofFromLeaves, canonicalJson, computeBlockHash, computeTxRoot, encodeHeader, fromHex,
   genesisBlock, leadingZeroBits, merkleLeafHash, merkleRoot, networkId, parseLegacySubmission, sha256,
-  signTx, toHex, txLeafHash, txSigningPayload, utf8, ed25519PublicKeyFromSeed, type HeaderFields, type Tx
+  signTx, toHex, txLeafHash, txSigningPayload, utf8, type HeaderFields, type Tx
 } from '../../src/core/index.js'
+import { ed25519PublicKeyFromSeed, nodeEd25519Signer } from '../../src/crypto/node-ed25519.js'
 
 const dir = (name: string): string => fileURLToPath(new URL(name, import.meta.url))
 const write = (name: string, value: unknown): void => { writeFileSync(dir(name), JSON.stringify(value, null, 2) + '\n') }
@@ -77,7 +78,7 @@ const txCases = [
   { name: 'RFC 8032 test 1 key, empty data', seed: seeds.rfc8032Test1, fields: { data: '', timestamp: 0.001, nonce: 'a5'.repeat(16) } }
 ]
 const ed25519 = txCases.map(({ name, seed, fields }) => {
-  const tx = signTx(fields, fromHex(seed, 'seed', 32), network)
+  const tx = signTx(fields, nodeEd25519Signer(fromHex(seed, 'seed', 32)), network)
   const payload = txSigningPayload(tx, network)
   return { name, seedHex: seed, publicKey: tx.senderPK, tx, payloadHex: toHex(payload), jcs: canonicalJson(tx), leafHash: toHex(txLeafHash(tx)) }
 })

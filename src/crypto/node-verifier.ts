@@ -1,8 +1,9 @@
 // The node's one signature verifier (docs/design.md §11): OpenSSL through node:crypto, everywhere the same
 // rules. The async callback form of crypto.verify runs on the libuv threadpool, off the event loop.
 import * as nodeCrypto from 'node:crypto'
-import { toHex } from './bytes.js'
-import { ed25519PublicKeyObject, type SignatureVerifier } from './tx.js'
+import { toHex } from '../core/bytes.js'
+import type { SignatureVerifier } from '../core/signature.js'
+import { ed25519PublicKeyObject } from './node-ed25519.js'
 
 export interface NodeVerifierOptions {
   /** KeyObjects kept by public key (an Ed25519 one costs ~9 us from JWK, an RSA PEM ~90 us). Default 10,000. */
