@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { MAX_MINER_THREADS } from './chain/miner-pool.js'
+import { isNetworkName, NETWORK_NAME_RULE } from './core/network.js'
 import { WALLET_NAME_PATTERN } from './wallet/wallet-file.js'
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -142,7 +143,7 @@ interface KeySpec {
   flag: keyof ConfigFlags
 }
 
-const nameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+const nameSchema = z.string().refine(isNetworkName)
 const hostSchema = z.string().min(1).max(253).regex(/^\S+$/)
 const portSchema = z.int().min(0).max(65535)
 const multiaddrSchema = z.string().refine(value => {
@@ -173,7 +174,7 @@ const timestampSchema = z.number().min(0).max(253402300799) // up to 9999-12-31
 
 /** Every config key, with its env variable and flag: the single table the loaders share. */
 export const CONFIG_KEYS: readonly KeySpec[] = [
-  { key: 'network.name', kind: 'string', schema: nameSchema, expected: '1 to 64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit', env: 'GOSSIPCHAIN_NETWORK', flag: 'network' },
+  { key: 'network.name', kind: 'string', schema: nameSchema, expected: NETWORK_NAME_RULE, env: 'GOSSIPCHAIN_NETWORK', flag: 'network' },
   { key: 'network.genesisTimestamp', kind: 'number', schema: timestampSchema, expected: 'Unix seconds (>= 0, at most 3 decimals)', env: 'GOSSIPCHAIN_GENESIS_TIMESTAMP', flag: 'genesisTimestamp' },
   { key: 'network.bits', kind: 'integer', schema: z.int().min(0).max(255), expected: 'an integer from 0 to 255', env: 'GOSSIPCHAIN_BITS', flag: 'bits' },
   { key: 'dataDir', kind: 'string', schema: z.string().min(1), expected: 'a non-empty path', env: 'GOSSIPCHAIN_DATA_DIR', flag: 'dataDir' },

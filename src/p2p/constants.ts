@@ -1,5 +1,6 @@
 // Protocol ids, topics and limits of the p2p layer (docs/design.md §5). One place, so a node and its tests
 // agree on every bound.
+import { checkNetworkId } from '../core/network.js'
 
 /** Gossipsub topic of transactions: payload the tx JSON (docs/design.md §5). */
 export function txTopic (network: string): string {
@@ -16,12 +17,9 @@ export function syncProtocol (network: string): string {
   return `/gossipchain/${checkNetwork(network)}/http/1.1`
 }
 
+/** The one network-id rule (src/core/network.ts): path-safe characters, at most 64. */
 function checkNetwork (network: string): string {
-  // A network id ends up in protocol strings: keep it to characters that cannot split a path.
-  if (typeof network !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(network)) {
-    throw new TypeError(`network must be 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(network)}`)
-  }
-  return network
+  return checkNetworkId(network, 'network')
 }
 
 /** Where the sync routes live, on the TCP facade and on libp2p streams alike. */
