@@ -4,7 +4,8 @@ import { generateKeyPairSync, sign } from 'node:crypto'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { computeBlockHash } from '../src/core/block.js'
 import { txLeafHash, verifyMerkleProof } from '../src/core/merkle.js'
-import { ed25519PublicKeyFromSeed, signTx } from '../src/core/tx.js'
+import { signTx } from '../src/core/tx.js'
+import { ed25519PublicKeyFromSeed, nodeEd25519Signer } from '../src/crypto/node-ed25519.js'
 import { toHex } from '../src/core/bytes.js'
 import type { Block, Ed25519Tx, Tx } from '../src/core/types.js'
 import { CSV_COLUMNS, MAX_HISTORY_PAGE } from '../src/http/routes/item-routes.js'
@@ -22,7 +23,7 @@ let nonce = 0
 function record (data: string, item: string | null, opts: { signer?: number, receiverPK?: string | null, timestamp?: number } = {}): Ed25519Tx {
   return signTx({
     data, item, receiverPK: opts.receiverPK ?? null, timestamp: opts.timestamp ?? TEST_NETWORK.genesisTimestamp + 100 + nonce, nonce: (++nonce).toString(16).padStart(32, '0')
-  }, seedOf(opts.signer ?? 1), NET)
+  }, nodeEd25519Signer(seedOf(opts.signer ?? 1)), NET)
 }
 
 async function raw (h: Harness, path: string): Promise<Response> {
