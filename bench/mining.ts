@@ -165,12 +165,12 @@ export async function miningBenchmark (opts: RunOptions, refs: OpensslReferences
     res.defer(async () => { client.close() })
     const postTx = client.poster(`${node.url}/new_transaction`)
     const mine = client.poster(`${node.url}/mine`)
-    const seed = new Uint8Array(32).fill(23)
+    const latencySigner = nodeEd25519Signer(new Uint8Array(32).fill(23))
     const warmUp = 20
     const pairs = opts.quick ? 100 : 400
     const timestamp = Math.floor(Date.now() / 1000)
     const bodies = Array.from({ length: warmUp + pairs }, (_, i) =>
-      JSON.stringify(signTx({ data: `latency ${i}`, timestamp, nonce: (i + 1).toString(16).padStart(32, '0') }, seed, BENCH_NETWORK_ID)))
+      JSON.stringify(signTx({ data: `latency ${i}`, timestamp, nonce: (i + 1).toString(16).padStart(32, '0') }, latencySigner, BENCH_NETWORK_ID)))
     const pairMs: number[] = []
     const txMs: number[] = []
     const mineMs: number[] = []
