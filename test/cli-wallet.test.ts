@@ -1,6 +1,5 @@
 // The real `gossipchain` CLI in child processes: wallet new / show, tx sign, and its error paths.
 import { spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import { DEFAULT_CONFIG } from '../src/config.js'
 import { networkId } from '../src/core/block.js'
 import { parseTx, txSigningPayload, verifyTx } from '../src/core/tx.js'
 import { createNodeVerifier } from '../src/crypto/node-verifier.js'
+import { nodeSha256Hex } from '../src/crypto/sha256.js'
 import type { Ed25519Tx } from '../src/core/types.js'
 import { WALLET_LOCKED_MESSAGE } from '../src/wallet/errors.js'
 import { openWallet } from '../src/wallet/wallet-file.js'
@@ -271,7 +271,7 @@ describe('gossipchain CLI: wallet and tx', function () {
       const tx = await sign(['--data', 'Ünïcode "quoted" \\ ✓ 🍅\n2nd line', '--item', 'lot/42 ü', '--receiver', 'cd'.repeat(32)])
       const payload = documentedPayload(tx, defaultNetwork)
       expect(Buffer.from(txSigningPayload(tx, defaultNetwork)).equals(payload), 'core payload = documented payload').to.equal(true)
-      expect(createHash('sha256').update(payload).digest('hex')).to.equal(tx.id)
+      expect(nodeSha256Hex(payload)).to.equal(tx.id)
       for (const verifier of verifiers) {
         expect(verifier.verify(tx.senderPK, payload, tx.signature), verifier.name).to.equal(true)
         const altered = Buffer.from(payload)

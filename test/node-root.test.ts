@@ -1,7 +1,6 @@
 // The composition root in-process (src/node/index.ts, docs/design.md §1): createNode() then start()/stop(),
 // sub-apps and middleware on the facade, and the event stream fed by chain, gossip, sync and libp2p.
 import { expect } from 'chai'
-import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +10,7 @@ import { loadConfig, type NodeConfig } from '../src/config.js'
 import type { Tx } from '../src/core/types.js'
 import { createNode, type GossipchainNode, type NodeEvent } from '../src/node/index.js'
 import { makeTx } from './helpers/fixtures.js'
+import { nodeSha256Hex } from '../src/crypto/sha256.js'
 import { waitFor } from './helpers/wait.js'
 
 const dirs: string[] = []
@@ -47,7 +47,6 @@ function freshTx (n: GossipchainNode, data: string): Tx {
   return makeTx(n.chain.networkId, data, { timestamp: Math.floor(Date.now() / 1000) })
 }
 
-const sha256hex = (text: string): string => createHash('sha256').update(text).digest('hex')
 
 describe('createNode (src/node/index.ts)', function () {
   this.timeout(60_000)
@@ -118,7 +117,7 @@ describe('createNode (src/node/index.ts)', function () {
     const tx = freshTx(n, 'one record')
     expect((await post(n, '/new_transaction', tx)).status).to.equal(201)
     const publishTx = await waitFor('the tx publish event', () => events.find(e => e.type === 'publish' && e.topic === 'tx'))
-    expect(publishTx).to.include({ type: 'publish', topic: 'tx', id: tx.id, msgId: sha256hex(JSON.stringify(tx)), recipients: 0, createdAt: tx.timestamp * 1000 })
+    expect(publishTx).to.include({ type: 'publish', topic: 'tx', id: tx.id, msgId: nodeSha256Hex(JSON.stringify(tx)), recipients: 0, createdAt: tx.timestamp * 1000 })
 
     const mined = await post(n, '/mine')
     expect(mined.status).to.equal(200)
@@ -126,7 +125,7 @@ describe('createNode (src/node/index.ts)', function () {
     const headEvent = events.find(e => e.type === 'head')
     expect(headEvent).to.include({ type: 'head', hash: block.hash, index: 1, txs: 1, work: '256' }) // genesis carries no work; one block at 8 bits 2^8
     const publishBlock = await waitFor('the block publish event', () => events.find(e => e.type === 'publish' && e.topic === 'block'))
-    expect(publishBlock).to.include({ id: block.hash, msgId: sha256hex(JSON.stringify(block)) })
+    expect(publishBlock).to.include({ id: block.hash, msgId: nodeSha256Hex(JSON.stringify(block)) })
     for (const e of events) expect(e.at).to.be.a('number')
 
     await n.stop()
@@ -152,7 +151,7 @@ describe('createNode (src/node/index.ts)', function () {
     const tx = freshTx(a, 'gossiped record')
     expect((await post(a, '/new_transaction', tx)).status).to.equal(201)
     const received = (await sub.next()).value as NodeEvent
-    expect(received).to.include({ type: 'gossip', topic: 'tx', id: tx.id, from: a.peerId, result: 'accept', createdAt: tx.timestamp * 1000, msgId: sha256hex(JSON.stringify(tx)) })
+    expect(received).to.include({ type: 'gossip', topic: 'tx', id: tx.id, from: a.peerId, result: 'accept', createdAt: tx.timestamp * 1000, msgId: nodeSha256Hex(JSON.stringify(tx)) })
     expect(received.type === 'gossip' && received.bytes).to.equal(Buffer.byteLength(JSON.stringify(tx)))
     const published = aEvents.find(e => e.type === 'publish' && e.id === tx.id)
     expect(published?.type === 'publish' && published.recipients).to.equal(1)

@@ -2,7 +2,6 @@ import { expect } from 'chai'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createHash } from 'node:crypto'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -20,6 +19,7 @@ import type { Gossip, GossipReceipt, ValidationOutcome } from '../src/p2p/gossip
 import type { SyncSource } from '../src/p2p/sync-routes.js'
 import type { Block } from '../src/core/types.js'
 import type { ServiceMap } from '@libp2p/interface'
+import { nodeSha256Hex } from '../src/crypto/sha256.js'
 import { waitFor } from './helpers/wait.js'
 
 const NETWORK = 'p2ptest-0badc0de'
@@ -27,10 +27,6 @@ const LOCAL = ['/ip4/127.0.0.1/tcp/0']
 // In-process hosts settle fast: poll often, and give up well inside the suite's mocha timeout.
 const WAIT_MS = 10_000
 const POLL_MS = 25
-
-function sha256hex (data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex')
-}
 
 async function freePort (): Promise<number> {
   const server = createServer()
@@ -175,7 +171,7 @@ describe('p2p host (docs/design.md §5)', function () {
       expect(sent.recipients).to.equal(1)
       const atC = await waitFor('the tx at C', () => receipts.get('c')!.find(r => r.id === 'tx-good-1'), WAIT_MS, POLL_MS)
       expect(atC).to.include({ topic: txTopic(NETWORK), kind: 'tx', from: b.peerId.toString(), result: 'accept', createdAt: tx.createdAt })
-      expect(atC.msgId).to.equal(sha256hex(JSON.stringify(tx)))
+      expect(atC.msgId).to.equal(nodeSha256Hex(JSON.stringify(tx)))
       expect(receipts.get('b')!.find(r => r.id === 'tx-good-1')?.from).to.equal(a.peerId.toString())
     })
 
@@ -282,7 +278,7 @@ describe('p2p host (docs/design.md §5)', function () {
     const blocks: Block[] = []
     let prev = '0'.repeat(64)
     for (let i = 1; i <= 256; i++) {
-      const hash = sha256hex(`block-${i}`)
+      const hash = nodeSha256Hex(`block-${i}`)
       blocks.push({ index: i, transactions: [{ scheme: 'rsa-legacy', senderPK: 'x', signature: 'y', data: 'z'.repeat(24 * 1024), timestamp: i, id: hash }], timestamp: i, previous_hash: prev, nonce: 0, hash, version: 1, bits: 0, tx_root: hash })
       prev = hash
     }

@@ -1,5 +1,4 @@
 import { expect } from 'chai'
-import { createHash } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { Hono } from 'hono'
 import { createHost } from '../src/p2p/host.js'
@@ -12,6 +11,7 @@ import type { SyncSource, SyncStatus } from '../src/p2p/sync-routes.js'
 import type { SyncLoop, SyncResult, SyncTarget } from '../src/p2p/sync-loop.js'
 import type { Block } from '../src/core/types.js'
 import type { ServiceMap } from '@libp2p/interface'
+import { nodeSha256Hex } from '../src/crypto/sha256.js'
 import { waitFor } from './helpers/wait.js'
 
 const NETWORK = 'synctest-0badc0de'
@@ -20,16 +20,12 @@ const LOCAL = ['/ip4/127.0.0.1/tcp/0']
 const WAIT_MS = 10_000
 const POLL_MS = 25
 
-function sha256hex (data: string): string {
-  return createHash('sha256').update(data).digest('hex')
-}
-
 /** A fake block: linkage and index are real, everything else is filler. `bad` makes import fail. */
 function fakeBlock (parent: Block | undefined, salt = ''): Block & { bad?: boolean } {
   const index = parent == null ? 0 : parent.index + 1
   const previous = parent?.hash ?? '0'.repeat(64)
-  const hash = sha256hex(`${previous}/${index}/${salt}`)
-  return { index, transactions: [], timestamp: index, previous_hash: previous, nonce: 0, hash, version: 1, bits: 0, tx_root: sha256hex('') }
+  const hash = nodeSha256Hex(`${previous}/${index}/${salt}`)
+  return { index, transactions: [], timestamp: index, previous_hash: previous, nonce: 0, hash, version: 1, bits: 0, tx_root: nodeSha256Hex('') }
 }
 
 function fakeChain (length: number, genesis?: Block, salt = ''): Block[] {
@@ -143,7 +139,7 @@ describe('sync routes /p2p/v1 (docs/design.md §5)', () => {
   })
 
   it('GET /locate/:hashes returns the highest hash on the main chain', async () => {
-    const hashes = [sha256hex('not ours'), chain.blocks[200].hash, chain.blocks[5].hash]
+    const hashes = [nodeSha256Hex('not ours'), chain.blocks[200].hash, chain.blocks[5].hash]
     expect(await get(`/locate/${hashes.join(',')}`)).to.deep.equal({ status: 200, body: { hash: chain.blocks[200].hash, index: 200 } })
   })
 
@@ -172,20 +168,20 @@ describe('sync routes /p2p/v1 (docs/design.md §5)', () => {
   })
 
   it('TOO_MANY_HASHES: more than 64 locator hashes', async () => {
-    const hashes = Array.from({ length: MAX_LOCATOR_HASHES + 1 }, (_, i) => sha256hex(String(i)))
+    const hashes = Array.from({ length: MAX_LOCATOR_HASHES + 1 }, (_, i) => nodeSha256Hex(String(i)))
     const { status, body } = await get(`/locate/${hashes.join(',')}`)
     expect(status).to.equal(400)
     expect(body.code).to.equal('TOO_MANY_HASHES')
   })
 
   it('UNKNOWN_BLOCK: blocks after a hash not on the main chain', async () => {
-    const { status, body } = await get(`/blocks/after/${sha256hex('elsewhere')}/5`)
+    const { status, body } = await get(`/blocks/after/${nodeSha256Hex('elsewhere')}/5`)
     expect(status).to.equal(404)
     expect(body.code).to.equal('UNKNOWN_BLOCK')
   })
 
   it('NO_COMMON_BLOCK: none of the locator hashes is on the main chain', async () => {
-    const { status, body } = await get(`/locate/${sha256hex('a')},${sha256hex('b')}`)
+    const { status, body } = await get(`/locate/${nodeSha256Hex('a')},${nodeSha256Hex('b')}`)
     expect(status).to.equal(404)
     expect(body.code).to.equal('NO_COMMON_BLOCK')
   })

@@ -1,5 +1,6 @@
 // /register_with reads another facade's /node_info to learn its peer id and addresses. It only dials
 // with a timeout and a bounded response size (docs/design.md §7): 5 s, 64 KiB, no redirects.
+import { readCapped, StreamTooLargeError } from '../util/read-capped.js'
 import { HttpError, HttpErrorCode } from './http-error.js'
 import { isValidPeerId } from './node-address.js'
 
@@ -26,27 +27,16 @@ function badResponse (url: URL, why: string): HttpError {
   return new HttpError(502, HttpErrorCode.PEER_BAD_RESPONSE, `the node at ${url.origin} answered /node_info with ${why}`)
 }
 
-async function readCapped (res: Response, maxBytes: number, url: URL): Promise<Uint8Array> {
+/** The body, at most maxBytes of it (the fetch's signal still bounds the time). */
+async function readBody (res: Response, maxBytes: number, url: URL): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? '0')
   if (declared > maxBytes) throw badResponse(url, `more than ${maxBytes} bytes`)
-  if (res.body === null) return new Uint8Array(0)
-  const reader = res.body.getReader()
-  const parts: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw badResponse(url, `more than ${maxBytes} bytes`)
-    }
-    parts.push(value)
+  try {
+    return await readCapped(res.body, maxBytes)
+  } catch (err) {
+    if (err instanceof StreamTooLargeError) throw badResponse(url, `more than ${maxBytes} bytes`)
+    throw err
   }
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const p of parts) { out.set(p, offset); offset += p.byteLength }
-  return out
 }
 
 function validateNodeInfo (value: unknown, url: URL): RemoteNodeInfo {
@@ -82,7 +72,7 @@ export async function fetchNodeInfo (url: URL, opts: NodeInfoFetchOptions): Prom
       await res.body?.cancel().catch(() => undefined)
       throw badResponse(url, `HTTP status ${res.status}`)
     }
-    body = await readCapped(res, maxBytes, url)
+    body = await readBody(res, maxBytes, url)
   } catch (err) {
     if (err instanceof HttpError) throw err
     if (timeout.aborted) {

@@ -9,6 +9,7 @@ import {
   INBOUND_REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS, STREAM_READ_BUFFER_BYTES,
   SYNC_MAX_INBOUND_STREAMS, SYNC_MAX_OUTBOUND_STREAMS
 } from './constants.js'
+import { readCapped, StreamTooLargeError } from '../util/read-capped.js'
 import type { ComponentLogger, Logger, PeerId, Startable, Stream, StreamCloseEvent, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
 export type FetchHandler = (req: Request) => Response | Promise<Response>
@@ -269,7 +270,7 @@ export async function fetchFromPeer (dialer: StreamDialer, peerId: PeerId, path:
       let remoteCode: string | undefined
       let remoteError: string | undefined
       try {
-        const body = JSON.parse(new TextDecoder().decode(await readBody(response, MAX_ERROR_BODY_BYTES, race, meta)))
+        const body = JSON.parse(new TextDecoder().decode(await readCapped(response.body, MAX_ERROR_BODY_BYTES, { signal: race })))
         if (typeof body?.code === 'string') remoteCode = body.code
         if (typeof body?.error === 'string') remoteError = body.error
       } catch {
@@ -284,8 +285,9 @@ export async function fetchFromPeer (dialer: StreamDialer, peerId: PeerId, path:
     if (declared > maxBytes) throw tooLarge(meta, maxBytes)
     let bytes: Uint8Array
     try {
-      bytes = await readBody(response, maxBytes, race, meta)
+      bytes = await readCapped(response.body, maxBytes, { signal: race })
     } catch (err) {
+      if (err instanceof StreamTooLargeError) throw tooLarge(meta, maxBytes)
       throw fail(err, 'reading response body')
     }
     try {
@@ -306,22 +308,3 @@ function tooLarge (meta: PeerRequestErrorMeta, limit: number): PeerRequestError 
   return new PeerRequestError(PeerRequestErrorCode.TOO_LARGE, `peer ${meta.peer} answered ${meta.path} with more than ${limit} bytes`, { ...meta, limit })
 }
 
-async function readBody (response: Response, maxBytes: number, signal: AbortSignal, meta: PeerRequestErrorMeta): Promise<Uint8Array> {
-  if (response.body == null) return new Uint8Array(0)
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  try {
-    while (true) {
-      const { done, value } = await raceAbort(reader.read(), signal)
-      if (done) break
-      total += value.byteLength
-      if (total > maxBytes) throw tooLarge(meta, maxBytes)
-      chunks.push(value)
-    }
-  } catch (err) {
-    void reader.cancel().catch(() => {})
-    throw err
-  }
-  return Buffer.concat(chunks, total)
-}

@@ -1,11 +1,11 @@
 // The node's libp2p identity persists in its data dir so its peer id is stable across restarts
 // (docs/design.md §5). Stored as the libp2p protobuf encoding of the private key, mode 0600.
 
-import { randomBytes } from 'node:crypto'
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
+import { writeFileAtomic } from '../util/atomic-file.js'
 
 export const PEER_KEY_FILE = 'peer-key'
 
@@ -32,7 +32,9 @@ export async function loadOrCreatePeerKey (dataDir: string): Promise<PrivateKey>
   const key = await generateKeyPair('Ed25519')
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   try {
-    await createAtomically(path, privateKeyToProtobuf(key))
+    // 'create' hard-links the fsynced temp file into place: it fails with EEXIST rather than replace a
+    // key another process created meanwhile, and a crash never leaves half a key under the real name.
+    await writeFileAtomic(path, privateKeyToProtobuf(key), { mode: 'create', fileMode: 0o600 })
   } catch (err) {
     // Another process created the key between our read and our link: theirs wins.
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
@@ -56,39 +58,5 @@ async function readPeerKey (path: string): Promise<PrivateKey | undefined> {
     return privateKeyFromProtobuf(bytes)
   } catch (err) {
     throw new PeerKeyError(`the peer key at ${path} is not a libp2p protobuf private key; move it away to create a new identity`, path, { cause: err })
-  }
-}
-
-/**
- * Write to a temp file (0600), fsync, then hard-link it into place: link() fails with EEXIST when
- * the target exists, so two processes creating a key at once cannot replace each other's, and a
- * crash never leaves half a key under the real name.
- */
-async function createAtomically (path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
-  const file = await open(tmp, 'wx', 0o600)
-  try {
-    await file.writeFile(bytes)
-    await file.sync()
-  } finally {
-    await file.close()
-  }
-  try {
-    await link(tmp, path)
-  } finally {
-    await unlink(tmp).catch(() => {})
-  }
-  await fsyncDir(path)
-}
-
-async function fsyncDir (path: string): Promise<void> {
-  const dir = await open(join(path, '..'), 'r').catch(() => undefined)
-  if (dir == null) return
-  try {
-    await dir.sync()
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
-  } finally {
-    await dir.close()
   }
 }

@@ -66,13 +66,8 @@ export interface WalletFile {
   ciphertext: string
 }
 
-export interface WalletDescription {
-  format: typeof WALLET_FORMAT
-  version: typeof WALLET_VERSION
-  name: string
-  publicKey: string
-  kdf: WalletKdfParams
-  cipher: WalletCipherParams
+/** What reading a wallet without its password tells: the file's fields but the ciphertext. */
+export interface WalletDescription extends Omit<WalletFile, 'ciphertext'> {
   /** True when kdf.iterations is below MIN_KDF_ITERATIONS: opening it fails (WALLET_LOCKED, meta.reason 'weak-kdf'). */
   weakKdf: boolean
 }

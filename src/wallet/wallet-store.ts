@@ -5,58 +5,28 @@
 // of the file fails like a wrong password (WALLET_LOCKED). A missing file stays WALLET_NOT_FOUND and
 // an unreadable one WALLET_IO: those are not modifications of a wallet.
 
-import { randomBytes } from 'node:crypto'
 import { constants as fsConstants } from 'node:fs'
-import { link, open, rename, stat, unlink } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { open } from 'node:fs/promises'
+import { errnoOf, writeFileAtomic } from '../util/atomic-file.js'
 import { WalletError, WalletErrorCode } from './errors.js'
 import { MAX_WALLET_FILE_BYTES, parseWalletText, walletFileText, type WalletFile } from './wallet-file.js'
-/** link(2) errors that mean "this file system has no hard links", not "you may not". */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'])
 
 /**
  * Writes `file` to `path` so that a crash leaves either no file or the whole file, and never
- * replaces an existing one: the JSON goes to a 0600 temp file in the same directory, is fsynced,
- * then hard-linked to `path` (link(2) fails with EEXIST instead of clobbering, which rename(2) would
- * not), and the directory is fsynced so the new name survives power loss.
+ * replaces an existing one (docs/design.md §8): writeFileAtomic in 'create' mode (a 0600 temp file
+ * in the same directory, fsynced, hard-linked into place, the directory fsynced).
  */
 export async function writeWalletFile (path: string, file: WalletFile): Promise<void> {
   if (typeof path !== 'string' || path.length === 0) {
     throw new WalletError(WalletErrorCode.BAD_ARGUMENT, 'wallet path must be a non-empty string', { parameter: 'path' })
   }
   const text = walletFileText(file)
-  if (await exists(path)) throw walletExists(path)
-
-  const directory = dirname(path)
-  const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   try {
-    const handle = await open(temporary, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600)
-    try {
-      // The mode given to open() is filtered by the umask; set it exactly.
-      await handle.chmod(0o600)
-      await handle.writeFile(text, 'utf8')
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    try {
-      await link(temporary, path)
-    } catch (error) {
-      const code = errnoOf(error)
-      if (code === 'EEXIST') throw walletExists(path)
-      if (code === undefined || !NO_HARD_LINKS.has(code)) throw error
-      // A file system without hard links: rename after the existence check (a narrow race, but
-      // still never a half-written wallet).
-      if (await exists(path)) throw walletExists(path)
-      await rename(temporary, path)
-    }
+    await writeFileAtomic(path, text, { mode: 'create', fileMode: 0o600 })
   } catch (error) {
-    if (error instanceof WalletError) throw error
+    if (errnoOf(error) === 'EEXIST') throw walletExists(path)
     throw ioError(`cannot write wallet file ${path}`, path, error)
-  } finally {
-    await unlink(temporary).catch(() => {})
   }
-  await syncDirectory(directory)
 }
 
 /**
@@ -108,32 +78,6 @@ export async function readWalletFile (path: string): Promise<WalletFile> {
   }
 }
 
-async function exists (path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return false
-    throw ioError(`cannot write wallet file ${path}`, path, error)
-  }
-}
-
-async function syncDirectory (directory: string): Promise<void> {
-  let handle
-  try {
-    handle = await open(directory, fsConstants.O_RDONLY)
-    await handle.sync()
-  } catch (error) {
-    // Some platforms (Windows) and file systems cannot fsync a directory; the file itself is synced.
-    const code = errnoOf(error)
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'ENOTSUP') {
-      throw ioError(`cannot sync directory ${directory}`, directory, error)
-    }
-  } finally {
-    await handle?.close()
-  }
-}
-
 function walletExists (path: string): WalletError {
   return new WalletError(WalletErrorCode.EXISTS, `refusing to overwrite ${path}: the file exists`, { path })
 }
@@ -142,9 +86,4 @@ function ioError (message: string, path: string, cause: unknown): WalletError {
   const errno = errnoOf(cause)
   const reason = cause instanceof Error ? `: ${errno ?? cause.message}` : ''
   return new WalletError(WalletErrorCode.IO, `${message}${reason}`, { path, errno })
-}
-
-function errnoOf (error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
 }
