@@ -1,39 +1,69 @@
-// The one map from rule codes to edge behaviour (src/chain/error-outcome.ts), as a table.
+// The one map from rule codes to edge behaviour (src/chain/error-outcome.ts), tested as loops over the enums:
+// every TxErrorCode and BlockErrorCode has an outcome, every HTTP status is one the design names, and
+// only the sender's faults are gossip Rejects (which penalise peers).
 import { expect } from 'chai'
-import { ruleErrorOutcome } from '../src/chain/error-outcome.js'
+import { RULE_OUTCOMES, ruleErrorOutcome, type CodeOutcome, type RuleCode } from '../src/chain/error-outcome.js'
 import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../src/core/errors.js'
 
-const cases: Array<{ err: TxError | BlockError, http: number, gossip: 'ignore' | 'reject', unknownParent?: boolean }> = [
-  { err: new TxError(TxErrorCode.BAD_SIGNATURE, 'x'), http: 400, gossip: 'reject' },
-  { err: new TxError(TxErrorCode.ID_MISMATCH, 'x'), http: 400, gossip: 'reject' },
-  { err: new TxError(TxErrorCode.TOO_LARGE, 'x'), http: 413, gossip: 'reject' },
-  { err: new TxError(TxErrorCode.DUPLICATE, 'x'), http: 409, gossip: 'ignore' },
-  { err: new TxError(TxErrorCode.ALREADY_IN_CHAIN, 'x'), http: 409, gossip: 'ignore' },
-  { err: new TxError(TxErrorCode.MEMPOOL_FULL, 'x'), http: 503, gossip: 'ignore' },
-  { err: new TxError(TxErrorCode.FUTURE_TIMESTAMP, 'x'), http: 400, gossip: 'ignore' },
-  { err: new TxError(TxErrorCode.LEGACY_DISABLED, 'x'), http: 400, gossip: 'ignore' },
-  { err: new BlockError(BlockErrorCode.INSUFFICIENT_WORK, 'x'), http: 400, gossip: 'reject' },
-  { err: new BlockError(BlockErrorCode.TOO_LARGE, 'x'), http: 413, gossip: 'reject' },
-  { err: new BlockError(BlockErrorCode.ALREADY_KNOWN, 'x'), http: 409, gossip: 'ignore' },
-  { err: new BlockError(BlockErrorCode.UNKNOWN_PARENT, 'x'), http: 400, gossip: 'ignore', unknownParent: true },
-  { err: new BlockError(BlockErrorCode.TIMESTAMP_TOO_NEW, 'x'), http: 400, gossip: 'ignore' },
-  { err: new BlockError(BlockErrorCode.INVALID_TX, 'x', { txCode: TxErrorCode.BAD_SIGNATURE }), http: 400, gossip: 'reject' },
-  // Our clock or config, not the sender's fault, even inside a block.
-  { err: new BlockError(BlockErrorCode.INVALID_TX, 'x', { txCode: TxErrorCode.FUTURE_TIMESTAMP }), http: 400, gossip: 'ignore' },
-  { err: new BlockError(BlockErrorCode.INVALID_TX, 'x', { txCode: TxErrorCode.LEGACY_DISABLED }), http: 400, gossip: 'ignore' }
+/**
+ * The codes that are NOT the sender's fault (docs/design.md §5): seen already, our mempool is full, our
+ * clock, our config, our view of the chain. Every other code is invalid data: a Reject.
+ */
+const NOT_THE_SENDERS_FAULT = new Set<RuleCode>([
+  TxErrorCode.DUPLICATE, TxErrorCode.ALREADY_IN_CHAIN, TxErrorCode.MEMPOOL_FULL, TxErrorCode.FUTURE_TIMESTAMP, TxErrorCode.LEGACY_DISABLED,
+  BlockErrorCode.ALREADY_KNOWN, BlockErrorCode.UNKNOWN_PARENT, BlockErrorCode.TIMESTAMP_TOO_NEW
+])
+
+/** docs/design.md §7: 400 invalid, 409 duplicate, 413 too big, 503 mempool full. */
+const DESIGNED_STATUS: Partial<Record<RuleCode, number>> = {
+  [TxErrorCode.DUPLICATE]: 409,
+  [TxErrorCode.ALREADY_IN_CHAIN]: 409,
+  [TxErrorCode.TOO_LARGE]: 413,
+  [TxErrorCode.MEMPOOL_FULL]: 503,
+  [BlockErrorCode.ALREADY_KNOWN]: 409,
+  [BlockErrorCode.TOO_LARGE]: 413
+}
+
+const ALL: Array<{ code: RuleCode, error: TxError | BlockError }> = [
+  ...Object.values(TxErrorCode).map(code => ({ code, error: new TxError(code, 'x') })),
+  ...Object.values(BlockErrorCode).map(code => ({ code, error: new BlockError(code, 'x') }))
 ]
 
 describe('ruleErrorOutcome (the one error mapping)', () => {
-  for (const c of cases) {
-    const inner = c.err.meta.txCode === undefined ? '' : ` (${String(c.err.meta.txCode)})`
-    it(`${c.err.code}${inner}: HTTP ${c.http}, gossip ${c.gossip}`, () => {
-      const outcome = ruleErrorOutcome(c.err)
-      expect(outcome).to.deep.include({ code: c.err.code, httpStatus: c.http, gossip: c.gossip, unknownParent: c.unknownParent ?? false })
+  it('the table has exactly the codes of TxErrorCode and BlockErrorCode', () => {
+    expect(Object.keys(RULE_OUTCOMES).sort()).to.deep.equal(ALL.map(c => c.code).sort())
+  })
+
+  for (const { code, error } of ALL) {
+    const peerFault = !NOT_THE_SENDERS_FAULT.has(code)
+    const status = DESIGNED_STATUS[code] ?? 400
+    it(`${code}: HTTP ${status}, gossip ${peerFault ? 'reject (the sender\'s fault)' : 'ignore'}`, () => {
+      const outcome = ruleErrorOutcome(error)
+      expect(outcome).to.deep.equal({
+        code, message: 'x', httpStatus: status, gossip: peerFault ? 'reject' : 'ignore', unknownParent: code === BlockErrorCode.UNKNOWN_PARENT
+      })
+      expect([400, 404, 409, 413, 503]).to.include(outcome!.httpStatus)
     })
   }
+
+  it('BLOCK_INVALID_TX takes the verdict of its tx\'s code: a block is not its sender\'s fault for our clock or our config', () => {
+    for (const txCode of Object.values(TxErrorCode)) {
+      const outcome = ruleErrorOutcome(new BlockError(BlockErrorCode.INVALID_TX, 'x', { txIndex: 0, txCode }))
+      expect(outcome?.gossip, txCode).to.equal(NOT_THE_SENDERS_FAULT.has(txCode) ? 'ignore' : 'reject')
+      expect(outcome?.httpStatus, txCode).to.equal(400)
+    }
+    expect(ruleErrorOutcome(new BlockError(BlockErrorCode.INVALID_TX, 'x', {}))?.gossip).to.equal('reject')
+    expect(ruleErrorOutcome(new BlockError(BlockErrorCode.INVALID_TX, 'x', { txCode: 'NOT_A_CODE' }))?.gossip).to.equal('reject')
+  })
 
   it('returns undefined for errors that are not rule errors (the edge logs them as internal)', () => {
     expect(ruleErrorOutcome(new Error('disk on fire'))).to.equal(undefined)
     expect(ruleErrorOutcome('not even an error')).to.equal(undefined)
+  })
+
+  it('a table without every code does not compile (npm run typecheck)', () => {
+    // @ts-expect-error Property 'TX_UNKNOWN_FIELD' (and the others) is missing: the `satisfies Record<RuleCode, ...>` check.
+    const partial = { [TxErrorCode.NOT_OBJECT]: RULE_OUTCOMES[TxErrorCode.NOT_OBJECT] } satisfies Record<RuleCode, CodeOutcome>
+    expect(Object.keys(partial)).to.have.length(1)
   })
 })
