@@ -15,6 +15,7 @@ import { gossip, type Gossip } from '../src/p2p/gossip.js'
 import { createHost, type Host } from '../src/p2p/host.js'
 import { httpOverLibp2pServer, type HttpOverLibp2pServer } from '../src/p2p/http-over-libp2p.js'
 import { syncHandler, type SyncSource } from '../src/p2p/sync-routes.js'
+import { SyncErrorCode } from '../src/p2p/sync-errors.js'
 import { makeTx, mineOn } from './helpers/fixtures.js'
 import { chainOf, headOf, mine, peersOf, pendingOf, postTx } from './helpers/network.js'
 import { NodeProcess, stopAll, waitFor } from './helpers/node-process.js'
@@ -168,7 +169,7 @@ describe('a hostile peer', function () {
       return found.length > 0 ? found : undefined
     })
     expect(syncs[0].outcome).to.equal('invalid-data')
-    expect(syncs[0].code).to.equal('BLOCK_INSUFFICIENT_WORK')
+    expect(syncs[0]).to.include({ code: SyncErrorCode.INVALID_BLOCK, ruleCode: 'BLOCK_INSUFFICIENT_WORK' })
     const chain = await chainOf(honest)
     for (const b of chain.slice(1)) expect(meetsProofOfWork(b.hash, BITS)).to.equal(true)
     // The honest node still works.

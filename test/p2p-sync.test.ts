@@ -4,7 +4,8 @@ import { Hono } from 'hono'
 import { createHost } from '../src/p2p/host.js'
 import { httpOverLibp2pServer } from '../src/p2p/http-over-libp2p.js'
 import { createSyncRoutes, jsonArrayWithin, syncHandler } from '../src/p2p/sync-routes.js'
-import { syncLoop } from '../src/p2p/sync-loop.js'
+import { syncLoop, SyncErrorCode } from '../src/p2p/sync-loop.js'
+import { SYNC_ERROR_OUTCOMES } from '../src/p2p/sync-errors.js'
 import { MAX_BLOCKS_PER_REQUEST, MAX_LOCATOR_HASHES, syncProtocol } from '../src/p2p/constants.js'
 import type { Host } from '../src/p2p/host.js'
 import type { SyncSource, SyncStatus } from '../src/p2p/sync-routes.js'
@@ -208,7 +209,7 @@ describe('sync loop (docs/design.md §5)', function () {
   const hosts: Array<Host<ServiceMap>> = []
   afterEach(async () => { await Promise.all(hosts.splice(0).map(async h => { await h.stop() })) })
 
-  async function node (chain: FakeChain, opts: { bootstrap?: string[], syncOnConnect?: boolean, network?: string } = {}): Promise<Host<S>> {
+  async function node (chain: FakeChain, opts: { bootstrap?: string[], syncOnConnect?: boolean, network?: string, requestTimeoutMs?: number } = {}): Promise<Host<S>> {
     const network = opts.network ?? NETWORK
     const host = await createHost<S>({
       privateKey: await generateKeyPair('Ed25519'),
@@ -217,7 +218,7 @@ describe('sync loop (docs/design.md §5)', function () {
       network,
       services: {
         syncServer: httpOverLibp2pServer({ protocol: syncProtocol(network), handler: syncHandler(chain) }),
-        sync: syncLoop({ network, source: chain, target: chain, syncOnConnect: opts.syncOnConnect })
+        sync: syncLoop({ network, source: chain, target: chain, syncOnConnect: opts.syncOnConnect, requestTimeoutMs: opts.requestTimeoutMs })
       }
     })
     hosts.push(host as unknown as Host<ServiceMap>)
@@ -268,7 +269,7 @@ describe('sync loop (docs/design.md §5)', function () {
     expect((await behindHost.services.sync.requestSync(serverHost.peerId))?.outcome).to.equal('up-to-date')
   })
 
-  it('a lying peer (status claims more work than it serves) is penalised and disconnected', async () => {
+  it('SYNC_WORK_NOT_DELIVERED: a lying peer (status claims more work than it serves) is penalised and disconnected', async () => {
     const full = fakeChain(20)
     const liar = new FakeChain(full)
     liar.claimExtra = 1000
@@ -278,13 +279,14 @@ describe('sync loop (docs/design.md §5)', function () {
     await victimHost.dial(liarHost.getMultiaddrs()[0])
     const result = await victimHost.services.sync.requestSync(liarHost.peerId)
     expect(result).to.include({ outcome: 'lied', imported: 19 })
-    expect(result?.error?.code).to.equal('WORK_NOT_DELIVERED')
+    expect(result?.error?.code).to.equal(SyncErrorCode.WORK_NOT_DELIVERED)
+    expect(result?.error?.meta).to.include({ claimed: '1020', reached: '20' })
     expect(victimHost.services.reputation.score(liarHost.peerId)).to.be.below(0)
     expect(victimHost.services.reputation.isBanned(liarHost.peerId)).to.equal(true)
     await waitFor('the liar disconnected', () => victimHost.getConnections(liarHost.peerId).length === 0 ? true : undefined, WAIT_MS, POLL_MS)
   })
 
-  it('a peer that serves an invalid block is penalised and disconnected', async () => {
+  it('SYNC_INVALID_BLOCK: a peer that serves an invalid block is penalised and disconnected', async () => {
     const full = fakeChain(40)
     ;(full[30] as Block & { bad?: boolean }).bad = true
     const evil = new FakeChain(full)
@@ -294,12 +296,13 @@ describe('sync loop (docs/design.md §5)', function () {
     await victimHost.dial(evilHost.getMultiaddrs()[0])
     const result = await victimHost.services.sync.requestSync(evilHost.peerId)
     expect(result).to.include({ outcome: 'invalid-data', imported: 29 })
-    expect(result?.error?.code).to.equal('BLOCK_HASH_MISMATCH')
+    expect(result?.error?.code).to.equal(SyncErrorCode.INVALID_BLOCK)
+    expect(result?.error?.meta.ruleCode).to.equal('BLOCK_HASH_MISMATCH')
     expect(victimHost.services.reputation.isBanned(evilHost.peerId)).to.equal(true)
     await waitFor('the peer disconnected', () => victimHost.getConnections(evilHost.peerId).length === 0 ? true : undefined, WAIT_MS, POLL_MS)
   })
 
-  it('a block refused for our own reasons (our clock) ends the sync without a penalty', async () => {
+  it('SYNC_BLOCK_IGNORED: a block refused for our own reasons (our clock) ends the sync without a penalty', async () => {
     const full = fakeChain(40)
     ;(full[30] as Block & { fromTheFuture?: boolean }).fromTheFuture = true
     const honest = new FakeChain(full)
@@ -309,12 +312,13 @@ describe('sync loop (docs/design.md §5)', function () {
     await behindHost.dial(honestHost.getMultiaddrs()[0])
     const result = await behindHost.services.sync.requestSync(honestHost.peerId)
     expect(result).to.include({ outcome: 'failed', imported: 29 })
+    expect(result?.error?.code).to.equal(SyncErrorCode.BLOCK_IGNORED)
     expect(behindHost.services.reputation.isBanned(honestHost.peerId)).to.equal(false)
     expect(behindHost.services.reputation.score(honestHost.peerId)).to.equal(0)
     expect(behindHost.getConnections(honestHost.peerId)).to.not.have.length(0)
   })
 
-  it('a peer of another network (different genesis) is disconnected without downloading', async () => {
+  it('SYNC_WRONG_NETWORK: a peer of another network (different genesis) is banned and disconnected without downloading', async () => {
     const ours = new FakeChain(fakeChain(3))
     // Same network name, different genesis: the status check must catch it.
     const theirs = new FakeChain(fakeChain(50, fakeBlock(undefined, 'other genesis')))
@@ -323,9 +327,64 @@ describe('sync loop (docs/design.md §5)', function () {
     await ourHost.dial(theirHost.getMultiaddrs()[0])
     const result = await ourHost.services.sync.requestSync(theirHost.peerId)
     expect(result).to.include({ outcome: 'wrong-network', imported: 0, batches: 0 })
+    expect(result?.error?.code).to.equal(SyncErrorCode.WRONG_NETWORK)
+    expect(ourHost.services.reputation.isBanned(theirHost.peerId)).to.equal(true)
     expect(ours.imports).to.have.length(0)
     await waitFor('the foreign peer disconnected', () => ourHost.getConnections(theirHost.peerId).length === 0 ? true : undefined, WAIT_MS, POLL_MS)
   })
+
+  /** Peers that break the protocol one way each: the code the sync names, and what it does about the peer. */
+  const misbehaving: Array<{ code: SyncErrorCode, what: string, peerFault: boolean, make: (full: Block[]) => FakeChain }> = [
+    {
+      code: SyncErrorCode.BAD_STATUS_BODY,
+      what: 'a status whose head hash is not 64 hex',
+      peerFault: true,
+      make: full => Object.assign(new FakeChain(full), { status () { return { ...FakeChain.prototype.status.call(this), head: { hash: 'nope', index: 1, work: '99' } } } })
+    },
+    {
+      code: SyncErrorCode.BAD_LOCATE,
+      what: 'a fork point that is not in our locator',
+      peerFault: true,
+      make: full => Object.assign(new FakeChain(full), { locate: async () => ({ hash: full[30].hash, index: 30 }) })
+    },
+    {
+      code: SyncErrorCode.NO_COMMON_BLOCK,
+      what: 'no common block, though our locator ends with the genesis we share',
+      peerFault: true,
+      make: full => Object.assign(new FakeChain(full), { locate: async () => undefined })
+    },
+    {
+      code: SyncErrorCode.BAD_BATCH,
+      what: 'a batch that skips a block',
+      peerFault: true,
+      make: full => Object.assign(new FakeChain(full), { blocksAfter: async () => [full[1], full[3]] })
+    },
+    {
+      code: SyncErrorCode.BRANCH_MOVED,
+      what: 'its chain moved: it no longer has the block we continue from',
+      peerFault: false,
+      make: full => Object.assign(new FakeChain(full), { blocksAfter: async () => undefined })
+    },
+    {
+      code: SyncErrorCode.TIMEOUT,
+      what: 'a batch that never comes',
+      peerFault: false,
+      make: full => Object.assign(new FakeChain(full), { blocksAfter: async () => await new Promise<undefined>(() => {}) })
+    }
+  ]
+  for (const { code, what, peerFault, make } of misbehaving) {
+    it(`${code}: ${what}${peerFault ? ' (penalised and disconnected)' : ' (no penalty)'}`, async () => {
+      const full = fakeChain(40)
+      const peerHost = await node(make(full), { syncOnConnect: false })
+      const victimHost = await node(new FakeChain(full.slice(0, 1)), { syncOnConnect: false, requestTimeoutMs: 500 })
+      await victimHost.dial(peerHost.getMultiaddrs()[0])
+      const result = await victimHost.services.sync.requestSync(peerHost.peerId)
+      expect(result?.error?.code, result?.error?.message).to.equal(code)
+      expect(result?.outcome).to.equal(SYNC_ERROR_OUTCOMES[code].outcome)
+      expect(victimHost.services.reputation.isBanned(peerHost.peerId)).to.equal(peerFault)
+      if (!peerFault) expect(victimHost.services.reputation.score(peerHost.peerId)).to.equal(0)
+    })
+  }
 
   it('one sync at a time per peer: concurrent requests share the running sync', async () => {
     const full = fakeChain(300)
@@ -343,7 +402,7 @@ describe('sync loop (docs/design.md §5)', function () {
     expect(client.imports.reduce((n, i) => n + i.count, 0)).to.equal(299)
   })
 
-  it('a request to an unreachable peer fails without penalty', async () => {
+  it('SYNC_UNREACHABLE: a request to an unreachable peer fails without penalty', async () => {
     const ours = new FakeChain(fakeChain(3))
     const ourHost = await node(ours, { syncOnConnect: false })
     // A host without the sync protocol.
@@ -352,7 +411,7 @@ describe('sync loop (docs/design.md §5)', function () {
     await ourHost.dial(bare.getMultiaddrs()[0])
     const result = await ourHost.services.sync.requestSync(bare.peerId)
     expect(result).to.include({ outcome: 'failed' })
-    expect(result?.error?.code).to.equal('UNREACHABLE')
+    expect(result?.error?.code).to.equal(SyncErrorCode.UNREACHABLE)
     expect(ourHost.services.reputation.score(bare.peerId)).to.equal(0)
   })
 })

@@ -22,7 +22,7 @@ export function logEvents (events: NodeEvents, logger: Logger, init: EventLogIni
         logger.info(`reorg at ${event.forkPoint}: ${event.disconnected.length} blocks left, ${event.connected.length} entered, ${event.restoredTxs} txs back to the mempool`)
         return
       case 'sync': {
-        const line = `sync with ${event.peer} (${event.reason}): ${event.outcome}, ${event.imported} blocks in ${event.durationMs} ms${event.code === undefined ? '' : ` (${event.code})`}`
+        const line = `sync with ${event.peer} (${event.reason}): ${event.outcome}, ${event.imported} blocks in ${event.durationMs} ms${event.code === undefined ? '' : ` (${event.code}${event.ruleCode === undefined ? '' : ` ${event.ruleCode}`})`}`
         if (event.imported > 0 || event.outcome === 'invalid-data' || event.outcome === 'lied') logger.info(line)
         else logger.debug(line)
         return

@@ -74,7 +74,8 @@ export function connectEventSources (stream: NodeEventStream, { chain, host, gos
         imported: r.imported,
         batches: r.batches,
         durationMs: r.durationMs,
-        ...(r.error !== undefined ? { code: r.error.code } : {})
+        ...(r.error !== undefined ? { code: r.error.code } : {}),
+        ...(typeof r.error?.meta.ruleCode === 'string' ? { ruleCode: r.error.meta.ruleCode } : {})
       })
     }),
     listen(reputation, 'penalty', ({ detail: p }) => {

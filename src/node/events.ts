@@ -86,8 +86,10 @@ export interface SyncEvent {
   imported: number
   batches: number
   durationMs: number
-  /** The coded error when the sync failed or the peer misbehaved. */
+  /** The coded error (SyncErrorCode, src/p2p/sync-errors.ts) when the sync failed or the peer misbehaved. */
   code?: string
+  /** With SYNC_INVALID_BLOCK / SYNC_BLOCK_IGNORED: the rule the served block broke (BLOCK_*). */
+  ruleCode?: string
 }
 
 export interface PeerConnectEvent { type: 'peer:connect', at: number, peer: string }

@@ -9,8 +9,10 @@ import {
   MAX_BATCHES_PER_SYNC, MAX_BLOCKS_PER_REQUEST, MAX_CONCURRENT_SYNCS, MAX_LOCATOR_HASHES, MAX_RESPONSE_BYTES,
   PENALTY_BAD_SYNC, REQUEST_TIMEOUT_MS, SYNC_BASE_PATH, SYNC_INTERVAL_MS, syncProtocol, TAG_KEEP_ALIVE_SYNC
 } from './constants.js'
-import { fetchFromPeer, PeerRequestError } from './http-over-libp2p.js'
+import { fetchFromPeer, PeerRequestError, PeerRequestErrorCode } from './http-over-libp2p.js'
 import type { StreamDialer } from './http-over-libp2p.js'
+import { SYNC_ERROR_OUTCOMES, SyncError, SyncErrorCode, toSyncError, type SyncOutcome } from './sync-errors.js'
+import { SyncRouteErrorCode } from './sync-routes.js'
 import type { PeerReputation } from './peer-reputation.js'
 import type { SyncSource, SyncStatus } from './sync-routes.js'
 import type { ComponentLogger, Connection, Libp2pEvents, Logger, PeerId, PeerStore, Startable, Stream, TypedEventTarget } from '@libp2p/interface'
@@ -20,27 +22,17 @@ export interface SyncTarget {
   /** Cumulative work of our head. */
   headWork(): bigint
   hasBlock(hash: string): boolean
-  /** Validates and imports blocks in order; an error means the batch (from that block on) is invalid. */
+  /**
+   * Validates and imports blocks in order; an error means the batch (from that block on) is refused:
+   * `peerFault` when the block is invalid anywhere (src/chain/error-outcome.ts), else for our own reasons.
+   */
   importBlocks(blocks: unknown[], from: string): Promise<{ imported: number, error?: { code: string, message: string, peerFault: boolean } }>
 }
 
 export type SyncReason = 'connect' | 'unknown-parent' | 'interval' | 'manual'
 
-export type SyncOutcome =
-  /** The peer has no more work than we do. */
-  | 'up-to-date'
-  /** We downloaded and imported up to the peer's claimed work. */
-  | 'synced'
-  /** Another network or genesis: disconnected and refused for a while. */
-  | 'wrong-network'
-  /** Timeout, unreachable, or the peer's chain moved under us: retried later, no penalty. */
-  | 'failed'
-  /** Invalid status, locate answer or blocks: penalised and disconnected. */
-  | 'invalid-data'
-  /** The peer ran out of blocks before delivering the work it claimed: penalised and disconnected. */
-  | 'lied'
-  /** The loop was stopped. */
-  | 'stopped'
+export type { SyncOutcome } from './sync-errors.js'
+export { SyncError, SyncErrorCode } from './sync-errors.js'
 
 export interface SyncResult {
   peer: string
@@ -49,7 +41,8 @@ export interface SyncResult {
   imported: number
   batches: number
   durationMs: number
-  error?: { code: string, message: string }
+  /** Why the sync failed or the peer misbehaved; outcome and action follow from the code (SYNC_ERROR_OUTCOMES). */
+  error?: { code: SyncErrorCode, message: string, meta: SyncError['meta'] }
 }
 
 export interface SyncStartedEvent { peer: string, reason: SyncReason }
@@ -88,13 +81,6 @@ export interface SyncLoopComponents {
   peerStore: PeerStore
   reputation: PeerReputation
   logger: ComponentLogger
-}
-
-/** A sync ended because of something the peer did wrong. */
-class PeerFault extends Error {
-  constructor (readonly code: string, message: string, readonly outcome: 'invalid-data' | 'lied' = 'invalid-data') {
-    super(message)
-  }
 }
 
 const HASH = /^[0-9a-f]{64}$/
@@ -197,23 +183,28 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
     const progress = { imported: 0, batches: 0 }
     this.safeDispatchEvent('sync:started', { detail: { peer, reason } })
     let result: SyncResult
-    const finish = (outcome: SyncOutcome, error?: { code: string, message: string }): SyncResult =>
-      ({ peer, reason, outcome, ...progress, durationMs: Date.now() - started, ...(error != null ? { error } : {}) })
+    const finish = (outcome: SyncOutcome, error?: SyncError): SyncResult => ({
+      peer, reason, outcome, ...progress, durationMs: Date.now() - started,
+      ...(error != null ? { error: { code: error.code, message: error.message, meta: error.meta } } : {})
+    })
     try {
       result = finish(await this.sync(peerId, signal, progress))
     } catch (err) {
       if (signal.aborted) {
         result = finish('stopped')
-      } else if (err instanceof PeerFault) {
-        this.log('peer %s faulted in sync: %s %s', peer, err.code, err.message)
-        this.components.reputation.penalise(peerId, this.penalty, `sync ${err.code}`)
-        await this.components.connectionManager.closeConnections(peerId).catch(() => {})
-        result = finish(err.outcome, { code: err.code, message: err.message })
-      } else if (err instanceof PeerRequestError) {
-        result = finish('failed', { code: err.code, message: err.message })
       } else {
-        this.log.error('sync with %s failed - %e', peer, err)
-        result = finish('failed', { code: 'INTERNAL', message: (err as Error)?.message ?? String(err) })
+        const error = toSyncError(err)
+        const { outcome, action } = SYNC_ERROR_OUTCOMES[error.code]
+        if (action === 'penalise') {
+          this.log('peer %s faulted in sync: %s %s', peer, error.code, error.message)
+          this.components.reputation.penalise(peerId, this.penalty, `sync ${error.code}`)
+          await this.components.connectionManager.closeConnections(peerId).catch(() => {})
+        } else if (action === 'ban') {
+          this.components.reputation.ban(peerId, error.message)
+        } else if (error.code === SyncErrorCode.INTERNAL) {
+          this.log.error('sync with %s failed - %e', peer, err)
+        }
+        result = finish(outcome, error)
       }
     }
     this.safeDispatchEvent('sync:finished', { detail: result })
@@ -229,15 +220,15 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
     })
   }
 
-  private async sync (peerId: PeerId, signal: AbortSignal, progress: { imported: number, batches: number }): Promise<SyncOutcome> {
+  private async sync (peerId: PeerId, signal: AbortSignal, progress: { imported: number, batches: number }): Promise<'up-to-date' | 'synced'> {
     const peer = peerId.toString()
     const { source, target } = this.init
 
     const status = parseStatus(await this.get(peerId, '/status', SMALL_RESPONSE_BYTES, signal))
     const ours = source.status()
     if (status.network !== ours.network || status.genesis !== ours.genesis) {
-      this.components.reputation.ban(peerId, `other network ${status.network} / genesis ${status.genesis}`)
-      return 'wrong-network'
+      throw new SyncError(SyncErrorCode.WRONG_NETWORK, `other network ${status.network} / genesis ${status.genesis}`,
+        { network: status.network, genesis: status.genesis })
     }
     await this.components.peerStore.merge(peerId, { tags: { [TAG_KEEP_ALIVE_SYNC]: { value: 50 } } }).catch(() => {})
 
@@ -250,12 +241,12 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
       fork = parseLocated(await this.get(peerId, `/locate/${locator.join(',')}`, SMALL_RESPONSE_BYTES, signal))
     } catch (err) {
       // Our locator ends with the genesis we share: a peer of our network always finds a block.
-      if (err instanceof PeerRequestError && err.meta.remoteCode === 'NO_COMMON_BLOCK') {
-        throw new PeerFault('NO_COMMON_BLOCK', 'peer found none of our locator, genesis included')
+      if (isRemoteError(err, SyncRouteErrorCode.NO_COMMON_BLOCK)) {
+        throw new SyncError(SyncErrorCode.NO_COMMON_BLOCK, 'peer found none of our locator, genesis included')
       }
       throw err
     }
-    if (!locator.includes(fork.hash)) throw new PeerFault('BAD_LOCATE', `peer located ${fork.hash}, which is not in our locator`)
+    if (!locator.includes(fork.hash)) throw new SyncError(SyncErrorCode.BAD_LOCATE, `peer located ${fork.hash}, which is not in our locator`)
 
     let from = fork.hash
     let fromIndex = fork.index
@@ -271,13 +262,15 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
     let prefetched: Promise<unknown> | undefined
     try {
       while (target.headWork() < claimed) {
-        if (progress.batches >= MAX_BATCHES_PER_SYNC) throw new PeerFault('TOO_MANY_BATCHES', 'peer kept serving blocks without reaching its claimed work', 'lied')
+        if (progress.batches >= MAX_BATCHES_PER_SYNC) throw new SyncError(SyncErrorCode.TOO_MANY_BATCHES, 'peer kept serving blocks without reaching its claimed work')
         let blocks: unknown
         try {
           blocks = await (prefetched ?? fetchBatch(from))
         } catch (err) {
           // The peer switched branch after telling us its head: not a fault, sync again later.
-          if (err instanceof PeerRequestError && err.meta.remoteCode === 'UNKNOWN_BLOCK') return 'failed'
+          if (isRemoteError(err, SyncRouteErrorCode.UNKNOWN_BLOCK)) {
+            throw new SyncError(SyncErrorCode.BRANCH_MOVED, `peer no longer has block ${from} on its main chain`, { from })
+          }
           throw err
         }
         prefetched = undefined
@@ -291,20 +284,23 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
         this.safeDispatchEvent('sync:batch', { detail: { peer, received: batch.length, imported: result.imported, from } })
         if (result.error != null) {
           // Our clock or our config (a block "from the future", legacy txs turned off) is no fault of the peer's.
-          if (!result.error.peerFault) return 'failed'
-          throw new PeerFault(result.error.code, `peer served an invalid block: ${result.error.message}`)
+          const meta = { ruleCode: result.error.code, ruleMessage: result.error.message }
+          if (!result.error.peerFault) throw new SyncError(SyncErrorCode.BLOCK_IGNORED, `a served block is refused here: ${result.error.message}`, meta)
+          throw new SyncError(SyncErrorCode.INVALID_BLOCK, `peer served an invalid block: ${result.error.message}`, meta)
         }
         from = last.hash
         fromIndex = last.index
         if (fromIndex > status.head.index && target.headWork() < claimed) {
-          throw new PeerFault('WORK_NOT_DELIVERED', `peer served past its head #${status.head.index} without the work it claimed`, 'lied')
+          throw new SyncError(SyncErrorCode.WORK_NOT_DELIVERED, `peer served past its head #${status.head.index} without the work it claimed`,
+            { claimed: claimed.toString(), reached: target.headWork().toString() })
         }
       }
     } finally {
       ahead.abort()
     }
     if (target.headWork() < claimed) {
-      throw new PeerFault('WORK_NOT_DELIVERED', `peer claimed work ${claimed} but its blocks took us only to ${target.headWork()}`, 'lied')
+      throw new SyncError(SyncErrorCode.WORK_NOT_DELIVERED, `peer claimed work ${claimed} but its blocks took us only to ${target.headWork()}`,
+        { claimed: claimed.toString(), reached: target.headWork().toString() })
     }
     return 'synced'
   }
@@ -314,18 +310,23 @@ export function syncLoop (init: SyncLoopInit): (components: SyncLoopComponents) 
   return (components) => new SyncLoop(components, init)
 }
 
+/** The peer answered with an error status carrying this code of the sync routes. */
+function isRemoteError (err: unknown, code: SyncRouteErrorCode): boolean {
+  return err instanceof PeerRequestError && err.code === PeerRequestErrorCode.BAD_STATUS && err.meta.remoteCode === code
+}
+
 function isObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function parseStatus (body: unknown): SyncStatus {
-  if (!isObject(body) || !isObject(body.head)) throw new PeerFault('BAD_STATUS_BODY', 'status is not {network, genesis, head}')
+  if (!isObject(body) || !isObject(body.head)) throw new SyncError(SyncErrorCode.BAD_STATUS_BODY, 'status is not {network, genesis, head}')
   const { network, genesis, head } = body as { network: unknown, genesis: unknown, head: Record<string, unknown> }
   if (typeof network !== 'string' || typeof genesis !== 'string' ||
     typeof head.hash !== 'string' || !HASH.test(head.hash) ||
     typeof head.index !== 'number' || !Number.isSafeInteger(head.index) || head.index < 0 ||
     typeof head.work !== 'string' || !/^[0-9]{1,80}$/.test(head.work)) {
-    throw new PeerFault('BAD_STATUS_BODY', 'status fields have the wrong type or shape')
+    throw new SyncError(SyncErrorCode.BAD_STATUS_BODY, 'status fields have the wrong type or shape')
   }
   return { network, genesis, head: { hash: head.hash, index: head.index, work: head.work } }
 }
@@ -333,7 +334,7 @@ function parseStatus (body: unknown): SyncStatus {
 function parseLocated (body: unknown): { hash: string, index: number } {
   if (!isObject(body) || typeof body.hash !== 'string' || !HASH.test(body.hash) ||
     typeof body.index !== 'number' || !Number.isSafeInteger(body.index) || body.index < 0) {
-    throw new PeerFault('BAD_LOCATE', 'locate answer is not {hash, index}')
+    throw new SyncError(SyncErrorCode.BAD_LOCATE, 'locate answer is not {hash, index}')
   }
   return { hash: body.hash, index: body.index }
 }
@@ -352,16 +353,16 @@ interface LinkedBlock { hash: string, previous_hash: string, index: number }
  * chain validates everything else. Catching a broken batch here names the peer's fault precisely.
  */
 function checkBatch (body: unknown, from: string, fromIndex: number, max: number): LinkedBlock[] {
-  if (!Array.isArray(body)) throw new PeerFault('BAD_BATCH', 'blocks answer is not an array')
-  if (body.length > max) throw new PeerFault('BAD_BATCH', `peer sent ${body.length} blocks, asked for ${max}`)
+  if (!Array.isArray(body)) throw new SyncError(SyncErrorCode.BAD_BATCH, 'blocks answer is not an array')
+  if (body.length > max) throw new SyncError(SyncErrorCode.BAD_BATCH, `peer sent ${body.length} blocks, asked for ${max}`)
   let previous = from
   let index = fromIndex
   for (const [i, block] of body.entries()) {
     if (!isObject(block) || typeof block.hash !== 'string' || typeof block.previous_hash !== 'string' || typeof block.index !== 'number') {
-      throw new PeerFault('BAD_BATCH', `block ${i} of the batch is not a block`)
+      throw new SyncError(SyncErrorCode.BAD_BATCH, `block ${i} of the batch is not a block`)
     }
     if (block.previous_hash !== previous || block.index !== index + 1) {
-      throw new PeerFault('BAD_BATCH', `block ${i} of the batch does not extend ${previous}`)
+      throw new SyncError(SyncErrorCode.BAD_BATCH, `block ${i} of the batch does not extend ${previous}`)
     }
     previous = block.hash
     index = block.index
