@@ -41,6 +41,8 @@ describe(`docker-compose.yml under podman-compose (project ${PROJECT})`, functio
   const nodes = new Map<string, ComposeNode>()
   let containers: Container[] = []
   let started = false
+  /** Set at the end of before(): when it stays false, the logs are kept. */
+  let setUp = false
 
   before(async function () {
     this.timeout(30 * 60_000)
@@ -57,10 +59,18 @@ describe(`docker-compose.yml under podman-compose (project ${PROJECT})`, functio
     // Docker format keeps the Dockerfile's HEALTHCHECK in the image (the OCI format has no field for it).
     await timed('image gossipchain:local (podman-compose build)', async () =>
       await compose_(['build', 'node-1'], 'build', { BUILDAH_FORMAT: 'docker' }))
+    // Again: the build takes minutes, and on a shared machine other tests use these ports too.
+    for (const port of [8000, 8001, 8002, 8003]) await expectPortFree(port)
     started = true
     await timed(`podman-compose up -d ${services.join(' ')}`, async () => await compose_(['up', '-d', ...services], 'up'))
     containers = listContainers()
     expect(containers.map(c => c.service).sort()).to.deep.equal([...services].sort())
+    // podman-compose goes on when a container fails to start: say which and why, with its output.
+    const notRunning = containers.filter(c => inspect(c.name, '{{.State.Status}}') !== 'running')
+    if (notRunning.length > 0) {
+      throw new Error(notRunning.map(c => `${c.name} is ${inspect(c.name, '{{.State.Status}}')}: ${inspect(c.name, '{{.State.Error}}')}\n${logsOf(c.name)}`).join('\n') +
+        `\npodman-compose up:\n${readFileSync(join(logDir, 'up.log'), 'utf8').slice(-4000)}`)
+    }
 
     await timed('all containers healthy (their compose health checks)', async () => {
       await Promise.all(containers.map(async container => await waitFor(`${container.name} to pass its health check`, async () => {
@@ -80,10 +90,13 @@ describe(`docker-compose.yml under podman-compose (project ${PROJECT})`, functio
       const { peerId } = await getJson<{ peerId: string }>({ url }, '/node_info')
       nodes.set(name, { name: container.service, url, peerId })
     }
+    setUp = true
   })
 
+  let failed = false
   afterEach(function () {
     if (this.currentTest?.state !== 'failed') return
+    failed = true
     for (const container of containers) console.log(`---- ${container.name} ----\n${logsOf(container.name).slice(-3000)}`)
   })
 
@@ -105,7 +118,8 @@ describe(`docker-compose.yml under podman-compose (project ${PROJECT})`, functio
     expect(volumes.filter(volume => volume.startsWith(`${PROJECT}_`) || anonymous.includes(volume)), 'volumes left after down -v').to.deep.equal([])
     const networks = spawnSync('podman', ['network', 'ls', '--format', '{{.Name}}'], { encoding: 'utf8' }).stdout.split('\n')
     expect(networks.filter(network => network.startsWith(`${PROJECT}_`)), 'networks left after down -v').to.deep.equal([])
-    rmSync(logDir, { recursive: true, force: true })
+    if (setUp && !failed) rmSync(logDir, { recursive: true, force: true })
+    else console.log(`      podman-compose and build output kept in ${logDir}`)
   })
 
   it('runs node-1..4 and one peer replica, each healthy, on one network id', async () => {
