@@ -44,7 +44,7 @@ export interface NodeConfig {
   legacyChainView: boolean
   /** Entity names the web page shows and offers as receivers: name -> Ed25519 public key (64 hex). */
   addressBook: Record<string, string>
-  /** The facade's address as others reach it (QR codes, links), e.g. https://farm.example.org; no trailing slash. */
+  /** The facade's origin as others reach it (QR codes, links), e.g. https://farm.example.org (no path). */
   publicUrl: string | undefined
   /** PEM certificate (chain) and private key files: the facade serves HTTPS when both are set. */
   tlsCert: string | undefined
@@ -159,16 +159,19 @@ export const MAX_ADDRESS_BOOK_ENTRIES = 10_000
 const addressBookSchema = z.record(z.string().regex(WALLET_NAME_PATTERN), z.string().regex(/^[0-9a-f]{64}$/))
   .refine(book => Object.keys(book).length <= MAX_ADDRESS_BOOK_ENTRIES)
   .refine(book => new Set(Object.values(book)).size === Object.keys(book).length)
-/** An http(s) origin with an optional path prefix (a reverse proxy's), no credentials, query or fragment. */
+/**
+ * An http(s) origin: scheme, host and port, no path, credentials, query or fragment. The page and its
+ * links live at the root of the facade, so a path prefix would point QR codes at nothing.
+ */
 const publicUrlSchema = z.string().max(2048).refine(value => {
   try {
     const url = new URL(value)
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' &&
-      url.search === '' && url.hash === '' && !value.includes('?') && !value.includes('#')
+      url.pathname === '/' && url.search === '' && url.hash === '' && !value.includes('?') && !value.includes('#')
   } catch {
     return false
   }
-}).transform(value => new URL(value).href.replace(/\/+$/, ''))
+}).transform(value => new URL(value).origin)
 const timestampSchema = z.number().min(0).max(253402300799) // up to 9999-12-31
   .refine(value => Number(value.toFixed(3)) === value)
 
@@ -201,7 +204,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     env: 'GOSSIPCHAIN_ADDRESS_BOOK',
     flag: 'addressBook'
   },
-  { key: 'publicUrl', kind: 'string', schema: publicUrlSchema, expected: 'an http:// or https:// URL without credentials, query or fragment', env: 'GOSSIPCHAIN_PUBLIC_URL', flag: 'publicUrl' },
+  { key: 'publicUrl', kind: 'string', schema: publicUrlSchema, expected: 'an http:// or https:// origin such as https://farm.example.org:8443 (no path, credentials, query or fragment)', env: 'GOSSIPCHAIN_PUBLIC_URL', flag: 'publicUrl' },
   { key: 'tlsCert', kind: 'string', schema: z.string().min(1), expected: 'a PEM certificate file path', env: 'GOSSIPCHAIN_TLS_CERT', flag: 'tlsCert' },
   { key: 'tlsKey', kind: 'string', schema: z.string().min(1), expected: 'a PEM private key file path', env: 'GOSSIPCHAIN_TLS_KEY', flag: 'tlsKey' }
 ]

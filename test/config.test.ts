@@ -246,10 +246,10 @@ describe('config (docs/design.md §1: defaults < file < env < flags)', function 
       }
       const file = writeConfig('book.json', { addressBook: { shop: key, farm_A: 'ef'.repeat(32) } })
       expect(loadConfig({ file, env: {} }).addressBook).to.deep.equal({ shop: key, farm_A: 'ef'.repeat(32) })
-      for (const url of ['ftp://x.org', 'https://user:pw@x.org', 'https://x.org/?q=1', 'https://x.org/#top', 'x.org']) {
+      for (const url of ['ftp://x.org', 'https://user:pw@x.org', 'https://x.org/?q=1', 'https://x.org/#top', 'x.org', 'https://x.org/gossip']) {
         expectConfigError(() => loadConfig({ env: {}, flags: { publicUrl: url } }), { key: 'publicUrl', source: 'flag', mentions: ['--public-url'] })
       }
-      expect(loadConfig({ env: {}, flags: { publicUrl: 'https://x.org/gossip/' } }).publicUrl).to.equal('https://x.org/gossip')
+      expect(loadConfig({ env: {}, flags: { publicUrl: 'https://X.org:8443/' } }).publicUrl).to.equal('https://x.org:8443')
     })
 
     it('CONFIG_INVALID: a TLS certificate without its key, or a key without its certificate', function () {
