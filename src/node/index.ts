@@ -13,7 +13,9 @@ import { createNodeVerifier } from '../crypto/node-verifier.js'
 import { useNativeSha256 } from '../crypto/sha256.js'
 import type { NodeConfig } from '../config.js'
 import { createApp } from '../http/app.js'
+import { createUiRoutes } from '../http/routes/ui-routes.js'
 import { serveFacade } from '../http/server.js'
+import { uiAssets } from '../http/ui-assets.js'
 import { createLogger, type Logger } from '../logger.js'
 import { TraceWriter } from '../metrics/trace.js'
 import { syncProtocol } from '../p2p/constants.js'
@@ -174,7 +176,9 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
       state = 'starting'
       try {
         app = createApp({
-          chain, miner, network: networkApi, dataDir: config.dataDir, apiToken: config.apiToken, syncRoutes: createSyncRoutes(chain), now, extraRoutes: mounts, middleware,
+          chain, miner, network: networkApi, dataDir: config.dataDir, apiToken: config.apiToken, syncRoutes: createSyncRoutes(chain), now, middleware,
+          // The web page first (/, /items/:item, /ui/*), then what others mounted (/metrics, /events...).
+          extraRoutes: [{ path: '/', routes: createUiRoutes({ assets: uiAssets(), publicUrl: config.publicUrl }) }, ...mounts],
           addressBook: config.addressBook, legacyChainView: config.legacyChainView
         })
         const tls = await readTlsFiles(config)
