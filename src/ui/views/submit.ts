@@ -11,6 +11,7 @@ import { WalletError, WalletErrorCode, WALLET_LOCKED_MESSAGE } from '../../walle
 import { MAX_WALLET_FILE_BYTES, openWalletText, parseWalletText } from '../../wallet/wallet-file.js'
 import { ApiError, postJson } from '../api.js'
 import { INSECURE_CONTEXT_MESSAGE, type PageContext, type View } from '../context.js'
+import { signingForm } from './signing-form.js'
 import { field, h, itemLink, messageBox, replace } from '../dom.js'
 
 const HEX_KEY = /^[0-9a-fA-F]{64}$/
@@ -67,7 +68,6 @@ export function submitView (ctx: PageContext): View {
     return HEX_KEY.test(text) ? text.toLowerCase() : undefined
   }
 
-  let busy = false
   const submit = async (): Promise<void> => {
     message.clear()
     const file = walletInput.files?.[0]
@@ -109,27 +109,21 @@ export function submitView (ctx: PageContext): View {
     }
   }
 
-  const form = h('form', { attrs: { novalidate: '' } },
-    field('Wallet file', walletInput), walletInfo,
-    field('Password', password),
-    field('Item', item, 'the item or lot this record is about, e.g. lot-42 (optional)'),
-    field('Receiver', receiver, 'who receives the item: a name from the address book or a 64-hex public key (optional)'), receivers,
-    field('Data', data, 'the record itself, up to 16 KiB'),
-    button, message.el)
-  form.addEventListener('submit', event => {
-    event.preventDefault()
-    if (busy) return
-    busy = true
-    button.disabled = true
-    void submit().finally(() => { busy = false; button.disabled = !ctx.secure })
-  })
-  if (!ctx.secure) button.disabled = true
-
   return {
-    root: h('section', { attrs: { 'aria-labelledby': 'submit-title' } },
-      h('h1', { id: 'submit-title', text: 'Sign and submit a record' }),
-      ctx.secure ? null : h('p', { class: 'message error insecure', attrs: { role: 'alert' }, text: INSECURE_CONTEXT_MESSAGE }),
-      h('p', { class: 'hint', text: 'Your wallet is opened and the record signed in this browser: the password and the key never leave the page.' }),
-      form)
+    root: signingForm(ctx, {
+      id: 'submit',
+      title: 'Sign and submit a record',
+      intro: 'Your wallet is opened and the record signed in this browser: the password and the key never leave the page.',
+      content: [
+        field('Wallet file', walletInput), walletInfo,
+        field('Password', password),
+        field('Item', item, 'the item or lot this record is about, e.g. lot-42 (optional)'),
+        field('Receiver', receiver, 'who receives the item: a name from the address book or a 64-hex public key (optional)'), receivers,
+        field('Data', data, 'the record itself, up to 16 KiB'),
+        button, message.el
+      ],
+      button,
+      run: submit
+    })
   }
 }

@@ -4,6 +4,7 @@ import { WalletError, WalletErrorCode } from '../../wallet/errors.js'
 import { createWallet, walletFileText, WALLET_NAME_PATTERN } from '../../wallet/wallet-file.js'
 import { INSECURE_CONTEXT_MESSAGE, type PageContext, type View } from '../context.js'
 import { field, h, messageBox } from '../dom.js'
+import { signingForm } from './signing-form.js'
 
 export function walletView (ctx: PageContext): View {
   const name = h('input', { attrs: { type: 'text', autocomplete: 'off', maxlength: '64', name: 'wallet-name', spellcheck: 'false' } })
@@ -11,7 +12,6 @@ export function walletView (ctx: PageContext): View {
   const pw2 = h('input', { attrs: { type: 'password', autocomplete: 'new-password', name: 'repeat-password' } })
   const button = h('button', { attrs: { type: 'submit' }, text: 'Create wallet' })
   const message = messageBox()
-  let busy = false
 
   const create = async (): Promise<void> => {
     message.clear()
@@ -38,25 +38,14 @@ export function walletView (ctx: PageContext): View {
     }
   }
 
-  const form = h('form', { attrs: { novalidate: '' } },
-    field('Wallet name', name, 'your entity\'s name, e.g. farm_A'),
-    field('New password', pw1),
-    field('Repeat password', pw2),
-    button, message.el)
-  form.addEventListener('submit', event => {
-    event.preventDefault()
-    if (busy) return
-    busy = true
-    button.disabled = true
-    void create().finally(() => { busy = false; button.disabled = !ctx.secure })
-  })
-  if (!ctx.secure) button.disabled = true
-
   return {
-    root: h('section', { attrs: { 'aria-labelledby': 'wallet-title' } },
-      h('h1', { id: 'wallet-title', text: 'Create a wallet' }),
-      ctx.secure ? null : h('p', { class: 'message error insecure', attrs: { role: 'alert' }, text: INSECURE_CONTEXT_MESSAGE }),
-      h('p', { class: 'hint', text: 'The key is generated in this browser and sealed with your password; the file is downloaded, nothing is sent to the node.' }),
-      form)
+    root: signingForm(ctx, {
+      id: 'wallet',
+      title: 'Create a wallet',
+      intro: 'The key is generated in this browser and sealed with your password; the file is downloaded, nothing is sent to the node.',
+      content: [field('Wallet name', name, 'your entity\'s name, e.g. farm_A'), field('New password', pw1), field('Repeat password', pw2), button, message.el],
+      button,
+      run: create
+    })
   }
 }
