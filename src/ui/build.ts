@@ -18,7 +18,10 @@ const here = dirname(fileURLToPath(import.meta.url))
 const sourceDir = join(here, '..', '..', 'src', 'ui')
 export const PUBLIC_DIR = join(here, '..', '..', 'dist', 'public')
 
-export async function buildUi (): Promise<UiBundle> {
+/** The bundle and the files it was made from (paths relative to the working directory, as esbuild says them). */
+export type UiBuild = UiBundle & { inputs: string[] }
+
+export async function buildUi (): Promise<UiBuild> {
   // esbuild is a devDependency: a production install serves the prebuilt dist/public instead.
   const { build } = await import('esbuild')
   const result = await build({
@@ -30,6 +33,7 @@ export async function buildUi (): Promise<UiBundle> {
     minify: true,
     legalComments: 'none',
     write: false,
+    metafile: true,
     outdir: 'out',
     logLevel: 'silent'
   })
@@ -38,14 +42,14 @@ export async function buildUi (): Promise<UiBundle> {
     if (out === undefined) throw new Error(`esbuild produced no ${ext} file for the page`)
     return out.contents
   }
-  return { 'app.js': file('.js'), 'app.css': file('.css') }
+  return { 'app.js': file('.js'), 'app.css': file('.css'), inputs: Object.keys(result.metafile.inputs) }
 }
 
 /** `node dist/ui/build.js`: the page into dist/public/ (part of `npm run build`). */
 export async function writeUi (dir = PUBLIC_DIR): Promise<void> {
   const bundle = await buildUi()
   await mkdir(dir, { recursive: true })
-  for (const [name, bytes] of Object.entries(bundle)) await writeFile(join(dir, name), bytes)
+  for (const name of ['app.js', 'app.css'] as const) await writeFile(join(dir, name), bundle[name])
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

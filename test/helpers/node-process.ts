@@ -37,6 +37,8 @@ export interface StartOptions {
   apiToken?: string
   extraArgs?: string[]
   env?: Record<string, string>
+  /** Run the compiled CLI (dist/cli.js, made by `npm run build`) instead of the sources through tsx. */
+  compiled?: boolean
   /** Serve the facade over HTTPS with this certificate (test/helpers/tls.ts); readiness is checked trusting it. */
   tls?: { certPath: string, keyPath: string, certPem: string }
 }
@@ -62,7 +64,7 @@ export class NodeProcess {
     const dataDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'gossipchain-node-'))
     const httpPort = options.httpPort ?? await freePort()
     const p2pPort = options.p2pPort ?? await freePort()
-    const args = ['--import', 'tsx', cli, 'start',
+    const args = [...(options.compiled === true ? [join(repoRoot, 'dist', 'cli.js')] : ['--import', 'tsx', cli]), 'start',
       '--data-dir', dataDir, '--http-host', '127.0.0.1', '--http-port', String(httpPort),
       '--p2p-port', String(p2pPort), '--bits', String(options.bits ?? 8),
       '--mine-interval', String(options.mineInterval ?? 0)]

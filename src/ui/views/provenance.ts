@@ -94,8 +94,8 @@ export function provenancePage (ctx: PageContext): View {
         allVerified &&= check.verified
         shown++
         const badge = check.verified
-          ? h('span', { class: 'verified', attrs: { 'data-verified': 'true' }, text: 'Verified: the Merkle proof leads to the tx_root of block #' + String(r.block.index) + ', whose header hash was recomputed, and the signature holds' })
-          : h('span', { class: 'unverified', attrs: { 'data-verified': 'false' }, text: `NOT verified: ${check.failed.join('; ')}` })
+          ? h('span', { class: 'verified', attrs: { 'data-verified': 'true' }, text: `✓ Verified in this page: Merkle proof to the tx_root of block #${r.block.index}, header hash recomputed, signature valid` })
+          : h('span', { class: 'unverified', attrs: { 'data-verified': 'false' }, text: `✗ NOT verified: ${check.failed.join('; ')}` })
         list.appendChild(recordView(r.tx, ctx.names, [` · block #${r.block.index} · ${confirmationsText(r.confirmations)} · `, badge]))
       }
       next = page.next
