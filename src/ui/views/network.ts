@@ -58,16 +58,15 @@ export function networkView (_ctx: PageContext): View {
         h('code', { text: p.peerId }), p.mesh !== undefined && p.mesh.length > 0 ? ` · mesh: ${p.mesh.join(', ')}` : '',
         h('ul', {}, ...p.addresses.map(a => h('li', {}, h('code', { text: a })))))))
       message.clear()
-      if (timer !== undefined) {
-        const peerIds = new Set(list.map(p => p.peerId))
-        if (seen !== undefined) {
-          const at = Date.now()
-          if (node.head.hash !== seen.head) addEvent({ type: 'head', at, index: node.head.index, hash: node.head.hash }, false)
-          for (const id of peerIds) if (!seen.peers.has(id)) addEvent({ type: 'peer:connect', at, peer: id }, false)
-          for (const id of seen.peers) if (!peerIds.has(id)) addEvent({ type: 'peer:disconnect', at, peer: id }, false)
-        }
-        seen = { head: node.head.hash, peers: peerIds }
+      // Every read is the baseline of the next; only polling lists the differences (a stream sends its own).
+      const peerIds = new Set(list.map(p => p.peerId))
+      if (timer !== undefined && seen !== undefined) {
+        const at = Date.now()
+        if (node.head.hash !== seen.head) addEvent({ type: 'head', at, index: node.head.index, hash: node.head.hash }, false)
+        for (const id of peerIds) if (!seen.peers.has(id)) addEvent({ type: 'peer:connect', at, peer: id }, false)
+        for (const id of seen.peers) if (!peerIds.has(id)) addEvent({ type: 'peer:disconnect', at, peer: id }, false)
       }
+      seen = { head: node.head.hash, peers: peerIds }
     } catch (err) {
       message.error(`Could not read the network state: ${(err as Error).message}.`)
     }
