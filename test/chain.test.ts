@@ -20,11 +20,12 @@ describe('Chain service', function () {
   let store: BlockStore
   let chain: Chain
 
-  async function openChain (opts: { maxCount?: number, legacyTransactions?: boolean } = {}): Promise<Chain> {
+  async function openChain (opts: { maxCount?: number, legacyTransactions?: boolean, finalityDepth?: number, maxSideBlocks?: number } = {}): Promise<Chain> {
     store = await BlockStore.open({ path: join(dir, 'db') })
     chain = await Chain.open({
       store, network: TEST_NETWORK, verifier: createNodeVerifier(), now: () => NOW,
-      mempool: { maxCount: opts.maxCount ?? 100, maxBytes: 1 << 20 }, legacyTransactions: opts.legacyTransactions ?? true
+      mempool: { maxCount: opts.maxCount ?? 100, maxBytes: 1 << 20 }, legacyTransactions: opts.legacyTransactions ?? true,
+      finalityDepth: opts.finalityDepth, maxSideBlocks: opts.maxSideBlocks
     })
     return chain
   }
@@ -194,6 +195,8 @@ describe('Chain service', function () {
   })
 
   it('checks ancestry on a long side branch without reading its blocks from the store again', async () => {
+    await store.close()
+    await openChain({ finalityDepth: 1000, maxSideBlocks: 1000 }) // a branch from genesis, so no checkpoint here
     let main: Block = GENESIS
     for (let i = 0; i < 310; i++) { main = mineOn(main, [], TEST_NETWORK.bits); await chain.submitBlock(main) }
     let reads = 0

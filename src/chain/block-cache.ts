@@ -22,4 +22,8 @@ export class BlockCache {
     this.entries.set(block.hash, block)
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!)
   }
+
+  delete (hash: string): void {
+    this.entries.delete(hash)
+  }
 }

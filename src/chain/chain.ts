@@ -7,11 +7,14 @@ import { BLOCK_TX_BYTES_BUDGET, blockSize, blockWork, createBlockTemplate, genes
 import { isHeavier, mempoolChanges, planReorg, type HeaderInfo } from '../core/fork-choice.js'
 import { Mempool } from '../core/mempool.js'
 import type { MerkleProof } from '../core/merkle.js'
-import { checkTxRules, isLegacySubmission, parseLegacySubmission, parseTx, verifyTxSignature, type SignatureVerifier } from '../core/tx.js'
-import { medianTimePast, validateBlock, type BlockContext } from '../core/validate-block.js'
+import type { BatchSignatureVerifier, SignatureVerifier } from '../core/signature.js'
+import { checkTxRules, isLegacySubmission, parseLegacySubmission, parseTx, txSignatureCheck, badSignature } from '../core/tx.js'
+import { medianTimePast } from '../core/validate-block.js'
 import { MAX_BLOCK_TXS, MEDIAN_TIME_SPAN, type Block, type NetworkParams, type Tx } from '../core/types.js'
+import { verifyManyWith } from '../crypto/verify-many.js'
 import { BlockStore, StoreBatch, type ItemCursor, type ItemRead, type StoredHeader } from '../store/block-store.js'
 import { BlockCache } from './block-cache.js'
+import { BlockValidator, type ChainView, type ValidatedBlock } from './block-validator.js'
 import { MerkleProofs } from './merkle-proofs.js'
 import { ruleErrorOutcome } from './error-outcome.js'
 import { VerifiedSignatures } from './verified-signatures.js'
@@ -36,6 +39,23 @@ export interface ReorgEvent {
 
 export type BlockImportStatus = 'head' | 'side'
 
+export type { ValidatedBlock } from './block-validator.js'
+
+/**
+ * The checkpoint rule (docs/design.md §4): a block whose branch leaves the main chain more than this many
+ * blocks below the head is refused, and side blocks that fall that far behind are pruned. 100 blocks:
+ * deeper than any reorg an honest network of this kind sees (a partition healing after hours of
+ * 10-minute blocks is ~20), shallow enough that a cheap-proof-of-work network cannot be made to store
+ * forks of its whole history.
+ */
+export const DEFAULT_FINALITY_DEPTH = 100
+/**
+ * Side-branch blocks kept at most (docs/design.md §12): with 1 MiB blocks at most 256 MiB of disk, and
+ * their tx ids (<= 2,000 each) in memory. Beyond it a side block is refused (BLOCK_SIDE_BRANCHES_FULL,
+ * a gossip Ignore); a block that makes a branch the heaviest is never a side block.
+ */
+export const DEFAULT_MAX_SIDE_BLOCKS = 256
+
 /** What one sync answer may carry (docs/design.md §5: response <= 8 MiB). */
 const DEFAULT_SYNC_RESPONSE_BYTES = 8 * 1024 * 1024
 
@@ -49,13 +69,21 @@ export interface ChainEvents {
 export interface ChainInit {
   store: BlockStore
   network: NetworkParams
-  verifier: SignatureVerifier
+  /**
+   * The node's one verifier (docs/design.md §11). A batch verifier (verifyMany: a worker pool) is used as
+   * it is; a per-item one is wrapped by verifyManyWith.
+   */
+  verifier: SignatureVerifier | (SignatureVerifier & BatchSignatureVerifier)
   /** Wall clock in ms; injected so tests can move time. */
   now: () => number
   mempool: { maxCount: number, maxBytes: number }
   legacyTransactions: boolean
   /** Progress of long start-up work (an item index rebuild); default silent. */
   log?: (line: string) => void
+  /** docs/design.md §4 checkpoint rule; default DEFAULT_FINALITY_DEPTH. */
+  finalityDepth?: number
+  /** docs/design.md §12; default DEFAULT_MAX_SIDE_BLOCKS. */
+  maxSideBlocks?: number
 }
 
 /** The header fields of a block: enough to recompute its hash (docs/design.md §3) and check a proof against tx_root. */
@@ -112,15 +140,47 @@ export class Chain extends EventEmitter<ChainEvents> {
    * instead of reading every branch block from the store for every new block.
    */
   private readonly sideTxIds = new Map<string, string[]>()
+  /** Hashes of the indexed blocks off the main chain (bounded by maxSideBlocks, pruned by the checkpoint rule). */
+  private readonly sideHashes = new Set<string>()
+  /** Validated blocks waiting for or in their import, by hash. */
+  private readonly importing = new Map<string, Promise<unknown>>()
+  /** Bumped whenever the main chain changes or side blocks are pruned (ChainView.generation). */
+  private generation = 0
   private readonly verified = new VerifiedSignatures(50_000)
   private readonly proofs = new MerkleProofs()
   private journalQueue: Array<{ seq: number, tx: Tx, resolve: () => void, reject: (err: unknown) => void }> = []
+  readonly verifier: SignatureVerifier & BatchSignatureVerifier
+  private readonly validator: BlockValidator
+  readonly finalityDepth: number
+  readonly maxSideBlocks: number
 
   private constructor (private readonly init: ChainInit) {
     super()
     this.genesis = genesisBlock(init.network)
     this.networkId = networkId(init.network)
     this.mempool = new Mempool(init.mempool)
+    this.finalityDepth = init.finalityDepth ?? DEFAULT_FINALITY_DEPTH
+    if (!Number.isSafeInteger(this.finalityDepth) || this.finalityDepth < 1) throw new RangeError('Chain: "finalityDepth" must be a positive integer')
+    this.maxSideBlocks = init.maxSideBlocks ?? DEFAULT_MAX_SIDE_BLOCKS
+    if (!Number.isSafeInteger(this.maxSideBlocks) || this.maxSideBlocks < 0) throw new RangeError('Chain: "maxSideBlocks" must be a non-negative integer')
+    const verifier = init.verifier
+    this.verifier = 'verifyMany' in verifier ? verifier : verifyManyWith(verifier)
+    const chain = this
+    const view: ChainView = {
+      networkId: this.networkId,
+      bits: init.network.bits,
+      legacyTransactions: init.legacyTransactions,
+      finalityDepth: this.finalityDepth,
+      now: init.now,
+      get head () { return chain.head },
+      get generation () { return chain.generation },
+      header: hash => this.index.get(hash),
+      isOnMainChain: hash => this.isOnMainChain(hash),
+      txLocation: id => init.store.getTxLocationSync(id),
+      sideBlockTxIds: async hash => await this.sideBlockTxIds(hash),
+      alreadyVerified: tx => this.verified.has(tx)
+    }
+    this.validator = new BlockValidator(view, this.verifier)
   }
 
   /** Open the chain on its store: write genesis on first start, else rebuild the index from disk. */
@@ -153,6 +213,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       main[e.index] = e.hash
     }
     this.main = main
+    for (const hash of this.index.keys()) if (!this.isOnMainChain(hash)) this.sideHashes.add(hash)
     if (!await store.itemIndexIsCurrent()) await this.rebuildItemIndex()
     const stale = new StoreBatch()
     for (const { seq, tx } of await store.pending()) {
@@ -394,7 +455,8 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.checkStateful(tx)
     checkTxRules(tx, { network: this.networkId, nowMs: this.init.now(), legacyTransactions: this.init.legacyTransactions })
     if (!this.verified.has(tx)) {
-      await verifyTxSignature(tx, this.init.verifier, this.networkId)
+      const [ok] = await this.verifier.verifyMany([txSignatureCheck(tx, this.networkId)])
+      if (ok !== true) throw badSignature()
       this.verified.add(tx)
     }
     const { seq, durable } = await this.lock.run(async () => {
@@ -453,55 +515,108 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   // ---- blocks ---------------------------------------------------------------------------------
 
-  /** Validate and store a block from any source; it becomes the head if its chain has the most work. */
-  async submitBlock (input: unknown): Promise<{ block: Block, status: BlockImportStatus }> {
+  /**
+   * Validate a block from any source without taking the lock or writing (docs/design.md §12): the gossip
+   * validator answers Accept once this resolves, then hands the result to importBlock. A block whose
+   * parent is still being imported waits for that import first.
+   */
+  async validateBlock (input: unknown, opts: { signal?: AbortSignal } = {}): Promise<ValidatedBlock> {
     const block = parseBlock(input)
-    return await this.lock.run(async () => await this.importBlock(block))
+    if (this.importing.has(block.hash)) throw new BlockError(BlockErrorCode.ALREADY_KNOWN, 'the block is already known', { hash: block.hash })
+    await this.importing.get(block.previous_hash)?.catch(() => undefined)
+    const { validated, error } = await this.validator.validate([block], opts)
+    if (error !== undefined) throw error
+    return validated[0]
   }
 
-  /** Sync: import a downloaded batch in order; stops at the first invalid block. */
-  async importBlocks (blocks: unknown[], _from?: string): Promise<{ imported: number, error?: { code: string, message: string, peerFault: boolean } }> {
+  /** Import a validated block under the lock, disk first, memory after; it becomes the head if its chain has the most work. */
+  async importBlock (v: ValidatedBlock): Promise<{ block: Block, status: BlockImportStatus }> {
+    const hash = v.block.hash
+    const running = this.importing.get(hash)
+    if (running !== undefined) {
+      await running.catch(() => undefined)
+      throw new BlockError(BlockErrorCode.ALREADY_KNOWN, 'the block is already known', { hash })
+    }
+    const done = this.lock.run(async () => {
+      const [result] = await this.importValidated([v])
+      if (result === undefined) throw new BlockError(BlockErrorCode.ALREADY_KNOWN, 'the block is already known', { hash })
+      return result
+    }).finally(() => { this.importing.delete(hash) })
+    this.importing.set(hash, done)
+    return await done
+  }
+
+  /** Validate, then import (HTTP /add_block, tests). */
+  async submitBlock (input: unknown): Promise<{ block: Block, status: BlockImportStatus }> {
+    return await this.importBlock(await this.validateBlock(input))
+  }
+
+  /**
+   * Sync: validate a downloaded batch (linked blocks) with no lock held, every signature of it in one
+   * parallel batch, then import what passed in ONE store write. Stops at the first invalid block.
+   */
+  async importBlocks (inputs: unknown[], _from?: string): Promise<{ imported: number, error?: { code: string, message: string, peerFault: boolean } }> {
+    const blocks: Block[] = []
+    let parseError: unknown
+    for (const input of inputs) {
+      try { blocks.push(parseBlock(input)) } catch (err) { parseError = err; break }
+    }
+    const { validated, error } = await this.validator.validate(blocks)
     let imported = 0
-    for (const input of blocks) {
-      try {
-        await this.submitBlock(input)
-        imported++
-      } catch (err) {
-        if (err instanceof BlockError && err.code === BlockErrorCode.ALREADY_KNOWN) continue
-        const outcome = ruleErrorOutcome(err)
-        if (outcome === undefined) throw err
-        return { imported, error: { code: outcome.code, message: outcome.message, peerFault: outcome.gossip === 'reject' } }
-      }
-    }
-    return { imported }
+    if (validated.length > 0) imported = (await this.lock.run(async () => await this.importValidated(validated))).length
+    const failure = error ?? parseError
+    if (failure === undefined || (failure instanceof BlockError && failure.code === BlockErrorCode.ALREADY_KNOWN)) return { imported }
+    const outcome = ruleErrorOutcome(failure)
+    if (outcome === undefined) throw failure
+    return { imported, error: { code: outcome.code, message: outcome.message, peerFault: outcome.gossip === 'reject' } }
   }
 
-  private async importBlock (block: Block): Promise<{ block: Block, status: BlockImportStatus }> {
-    if (this.index.has(block.hash)) throw new BlockError(BlockErrorCode.ALREADY_KNOWN, 'the block is already known', { hash: block.hash })
-    const parent = this.index.get(block.previous_hash)
-    await validateBlock(block, await this.contextFor(block, parent))
-    const p = parent! // validateBlock throws UNKNOWN_PARENT without one
-    const entry: IndexEntry = { hash: block.hash, previous_hash: block.previous_hash, index: block.index, timestamp: block.timestamp, work: p.work + blockWork(block.bits) }
-    const batch = new StoreBatch().putBlock(block, { ...entry, work: entry.work.toString() })
+  /**
+   * Import validated linked blocks (the first one's parent is indexed) in one store batch. Called
+   * under the lock. Blocks indexed meanwhile are skipped; a validation against another main chain
+   * (the generation moved) is rechecked first, without signatures. Returns what was imported.
+   */
+  private async importValidated (list: ValidatedBlock[]): Promise<Array<{ block: Block, status: BlockImportStatus }>> {
+    let todo = list.filter(v => !this.index.has(v.block.hash))
+    if (todo.length === 0) return []
+    if (todo.some(v => v.generation !== this.generation)) {
+      const recheck = await this.validator.validate(todo.map(v => v.block), { signatures: false })
+      if (recheck.validated.length === 0) throw recheck.error
+      todo = recheck.validated
+    }
+    const entries = new Map(todo.map(v => [v.block.hash, v.entry]))
+    const batch = new StoreBatch()
+    for (const { block, entry } of todo) batch.putBlock(block, { ...entry, work: entry.work.toString() })
+    const last = todo[todo.length - 1]
 
-    if (!isHeavier(entry.work, this.head.work)) {
+    if (!isHeavier(last.entry.work, this.head.work)) {
+      if (this.sideHashes.size + todo.length > this.maxSideBlocks) {
+        throw new BlockError(BlockErrorCode.SIDE_BRANCHES_FULL, `this node keeps at most ${this.maxSideBlocks} side-branch blocks; try again after the next block`,
+          { limit: this.maxSideBlocks })
+      }
       await this.commit(batch)
-      this.index.set(block.hash, entry)
-      this.sideTxIds.set(block.hash, block.transactions.map(t => t.id))
-      this.blocks.set(block)
-      this.emit('block', { block, status: 'side' })
-      return { block, status: 'side' }
+      for (const { block, entry } of todo) {
+        this.index.set(block.hash, entry)
+        this.sideHashes.add(block.hash)
+        this.sideTxIds.set(block.hash, block.transactions.map(t => t.id))
+        this.blocks.set(block)
+      }
+      for (const { block } of todo) this.emit('block', { block, status: 'side' })
+      return todo.map(({ block }) => ({ block, status: 'side' as const }))
     }
 
-    // The new block's chain has the most work: connect it, through a reorg when it is not on our tip.
+    // The last block's chain has the most work: connect it, through a reorg when it is not on our tip.
     // Memory changes only after the batch is on disk, so a failure anywhere before leaves no trace.
-    const plan = planReorg(this.head.hash, block.hash, h => h === block.hash ? entry : this.index.get(h))
+    const plan = planReorg(this.head.hash, last.block.hash, h => entries.get(h) ?? this.index.get(h))
+    const fresh = new Map(todo.map(v => [v.block.hash, v.block]))
     const disconnected = await this.getBlocksByHash(plan.disconnect)
-    const connected = [...await this.getBlocksByHash(plan.connect.slice(0, -1)), block]
+    const older = await this.getBlocksByHash(plan.connect.filter(h => !fresh.has(h)))
+    const olderByHash = new Map(older.map(b => [b.hash, b]))
+    const connected = plan.connect.map(h => fresh.get(h) ?? olderByHash.get(h)!)
     const { restore, evict } = mempoolChanges(disconnected, connected)
     for (const b of disconnected) batch.disconnect(b)
     for (const b of connected) batch.connect(b)
-    batch.setHead(block.hash)
+    batch.setHead(last.block.hash)
     const evictedSeqs: string[] = []
     for (const id of evict) {
       const seq = this.pendingSeq.get(id)
@@ -514,16 +629,36 @@ export class Chain extends EventEmitter<ChainEvents> {
       batch.putPending(seq, tx)
       restored.push({ seq, tx })
     }
+    const fork = this.index.get(plan.forkPoint)!
+    const connectedSet = new Set(plan.connect)
+    const onNewMain = (e: IndexEntry): boolean => connectedSet.has(e.hash) || (e.index <= fork.index && this.main[e.index] === e.hash)
+    const lookup = (h: string): IndexEntry | undefined => entries.get(h) ?? this.index.get(h)
+    const pruned = this.prunable([...this.sideHashes, ...plan.disconnect].filter(h => !connectedSet.has(h)), last.entry.index, onNewMain, lookup)
+    for (const hash of pruned) batch.deleteBlock(hash)
     await this.commit(batch)
-    this.index.set(block.hash, entry)
-    this.blocks.set(block)
-    for (const b of disconnected) this.sideTxIds.set(b.hash, b.transactions.map(t => t.id))
-    for (const b of connected) this.sideTxIds.delete(b.hash)
 
     // Disk holds the new state; now the memory follows.
-    const fork = this.index.get(plan.forkPoint)!
+    for (const { block, entry } of todo) {
+      this.index.set(block.hash, entry)
+      this.blocks.set(block)
+    }
+    for (const b of disconnected) {
+      this.sideTxIds.set(b.hash, b.transactions.map(t => t.id))
+      this.sideHashes.add(b.hash)
+    }
+    for (const b of connected) {
+      this.sideTxIds.delete(b.hash)
+      this.sideHashes.delete(b.hash)
+    }
+    for (const hash of pruned) {
+      this.index.delete(hash)
+      this.sideHashes.delete(hash)
+      this.sideTxIds.delete(hash)
+      this.blocks.delete(hash)
+    }
     this.main.length = fork.index + 1
     for (const b of connected) this.main.push(b.hash)
+    this.generation++
     this.mempool.remove(evict)
     for (const id of evictedSeqs) this.pendingSeq.delete(id)
     this.mempool.restore(restored.map(r => r.tx))
@@ -532,47 +667,36 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (disconnected.length > 0) {
       this.emit('reorg', { forkPoint: plan.forkPoint, disconnected: plan.disconnect, connected: plan.connect, restoredTxs: restored.length })
     }
-    this.emit('block', { block, status: 'head' })
-    this.emit('head', { hash: block.hash, index: block.index, work: entry.work, block })
-    return { block, status: 'head' }
+    for (const { block } of todo) this.emit('block', { block, status: 'head' })
+    this.emit('head', { hash: last.block.hash, index: last.entry.index, work: last.entry.work, block: last.block })
+    return todo.map(({ block }) => ({ block, status: 'head' as const }))
   }
 
-  /** What the block rules need to know of the block's ancestry (docs/design.md §3). */
-  private async contextFor (block: Block, parent: IndexEntry | undefined): Promise<BlockContext> {
-    const ancestorTimestamps: number[] = []
-    for (let e = parent; e !== undefined && ancestorTimestamps.length < MEDIAN_TIME_SPAN; e = e.index === 0 ? undefined : this.index.get(e.previous_hash)) {
-      ancestorTimestamps.push(e.timestamp)
-    }
-    const base: BlockContext = {
-      networkId: this.networkId,
-      bits: this.init.network.bits,
-      parent: parent === undefined ? undefined : { hash: parent.hash, index: parent.index },
-      ancestorTimestamps,
-      nowMs: this.init.now(),
-      verifier: this.init.verifier,
-      legacyTransactions: this.init.legacyTransactions,
-      alreadyVerified: (tx: Tx) => this.verified.has(tx),
-      txInAncestry: () => false
-    }
-    if (parent === undefined) return base
-
-    // Walk the side branch (if any) back to the main chain, collecting which of this block's ids it holds.
-    const ids = new Set(block.transactions.map(t => t.id))
-    const inBranch = new Set<string>()
-    let e: IndexEntry = parent
-    while (this.main[e.index] !== e.hash) {
-      if (ids.size > 0) {
-        for (const id of await this.sideBlockTxIds(e.hash)) if (ids.has(id)) inBranch.add(id)
+  /**
+   * Side blocks that can never matter again once the head is at `headIndex` (docs/design.md §4
+   * checkpoint rule): their branch leaves the main chain more than finalityDepth below the head, so no
+   * block may extend them. Each branch is walked once (memo), at most finalityDepth steps.
+   */
+  private prunable (candidates: string[], headIndex: number, onMain: (e: IndexEntry) => boolean, lookup: (hash: string) => IndexEntry | undefined): string[] {
+    const floor = headIndex - this.finalityDepth
+    if (candidates.length === 0 || floor <= 0) return []
+    const forkOf = new Map<string, number>()
+    const walk = (hash: string): number => {
+      const path: string[] = []
+      let e = lookup(hash)
+      let fork = -1
+      while (e !== undefined) {
+        const known = forkOf.get(e.hash)
+        if (known !== undefined) { fork = known; break }
+        if (onMain(e)) { fork = e.index; break }
+        if (e.index < floor) break // below already: where exactly does not matter
+        path.push(e.hash)
+        e = lookup(e.previous_hash)
       }
-      e = this.index.get(e.previous_hash)!
+      for (const h of path) forkOf.set(h, fork)
+      return fork
     }
-    const forkIndex = e.index
-    base.txInAncestry = (id: string) => {
-      if (inBranch.has(id)) return true
-      const location = this.init.store.getTxLocationSync(id)
-      return location !== undefined && location.index <= forkIndex
-    }
-    return base
+    return candidates.filter(h => walk(h) < floor)
   }
 
   /** Tx ids of a side-branch block, from memory (filled on import and disconnect) or once from the store. */

@@ -77,7 +77,10 @@ export const RULE_OUTCOMES = {
   [BlockErrorCode.TX_IN_ANCESTRY]: INVALID,
   [BlockErrorCode.DUPLICATE_TX]: INVALID,
   [BlockErrorCode.ALREADY_KNOWN]: KNOWN,
-  [BlockErrorCode.WRONG_GENESIS]: INVALID
+  [BlockErrorCode.WRONG_GENESIS]: INVALID,
+  // Our checkpoint (docs/design.md §4) and our memory bound (§12), not the block's validity.
+  [BlockErrorCode.FORK_TOO_DEEP]: NOT_NOW,
+  [BlockErrorCode.SIDE_BRANCHES_FULL]: BUSY
 } as const satisfies Record<RuleCode, CodeOutcome>
 
 const TX_CODES = new Set<string>(Object.values(TxErrorCode))

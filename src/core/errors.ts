@@ -71,7 +71,14 @@ export enum BlockErrorCode {
   /** We hold this block already (not an offence). */
   ALREADY_KNOWN = 'BLOCK_ALREADY_KNOWN',
   /** Not of this network's genesis. */
-  WRONG_GENESIS = 'BLOCK_WRONG_GENESIS'
+  WRONG_GENESIS = 'BLOCK_WRONG_GENESIS',
+  /**
+   * The block's branch leaves the main chain more than the node's finality depth below the head
+   * (docs/design.md §4 checkpoint rule). meta.limit, meta.head
+   */
+  FORK_TOO_DEEP = 'BLOCK_FORK_TOO_DEEP',
+  /** The node holds as many side-branch blocks as it keeps (docs/design.md §12); not an offence. meta.limit */
+  SIDE_BRANCHES_FULL = 'BLOCK_SIDE_BRANCHES_FULL'
 }
 
 export type ErrorMeta = Record<string, string | number | boolean | undefined>

@@ -23,3 +23,30 @@ export interface SignatureVerifier {
   /** RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2) under an SPKI PEM key; false for a malformed key. */
   verifyRsaPkcs1Sha256: (spkiPem: string, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
 }
+
+/**
+ * One signature check, as data: what a batch verifier (a worker-thread pool, or the per-item verifier
+ * through `verifyManyWith`) needs, with no tx or block around it (docs/design.md §12).
+ */
+export type SignatureCheck =
+  | { scheme: 'ed25519', publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array }
+  | { scheme: 'rsa-pkcs1-sha256', spkiPem: string, message: Uint8Array, signature: Uint8Array }
+
+export interface VerifyManyOptions {
+  /**
+   * Stop at the first failure: items after the lowest failing one may be left unchecked (`undefined`);
+   * every item before it is checked, so every node names the same first failure.
+   */
+  stopOnFirstFailure?: boolean
+  /** Abandon the batch (e.g. the request that asked for it went away); rejects with the signal's reason. */
+  signal?: AbortSignal
+}
+
+/**
+ * Verifies many signatures at once, possibly in parallel (docs/design.md §11, §12). Resolves with one
+ * entry per item: true (valid), false (invalid or malformed, never a throw) or undefined (not checked,
+ * only with stopOnFirstFailure and only after a false).
+ */
+export interface BatchSignatureVerifier {
+  verifyMany: (items: readonly SignatureCheck[], opts?: VerifyManyOptions) => Promise<Array<boolean | undefined>>
+}

@@ -7,7 +7,7 @@ import { fromHex, latin1Bytes, toHex, utf8, utf8ByteLength } from './bytes.js'
 import { sha256Hex } from './hash.js'
 import { checkNetworkId } from './network.js'
 import { readRsaSpkiPem, RsaKeyFormatError, type RsaPublicKeyInfo } from './rsa-key.js'
-import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, type Ed25519Signer, type SignatureVerifier } from './signature.js'
+import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, type Ed25519Signer, type SignatureCheck, type SignatureVerifier } from './signature.js'
 import {
   hexCheck, isPlainObject, jsonNumber, jsonString, labelCheck, latin1Check, nullableString, schemaMessage, spkiPemCheck,
   timestampCheck, utf8TextCheck, validate, type SchemaFailure
@@ -18,7 +18,7 @@ import {
   type Ed25519Tx, type RsaLegacyTx, type Tx, type UnsignedEd25519Tx
 } from './types.js'
 
-export type { Ed25519Signer, SignatureVerifier } from './signature.js'
+export type { BatchSignatureVerifier, Ed25519Signer, SignatureCheck, SignatureVerifier, VerifyManyOptions } from './signature.js'
 
 export interface TxRuleContext {
   /** Network id (docs/design.md §3 Genesis), part of every ed25519 signing payload. */
@@ -232,18 +232,36 @@ export function checkLegacyKey (spkiPem: string): RsaPublicKeyInfo {
 }
 
 /**
- * The signature rule (TX_BAD_SIGNATURE). Run checkTxRules first: it bounds a legacy key's size and
- * exponent, which is what keeps a legacy verification cheap.
+ * The signature check of a tx as data (docs/design.md §2): what a batch verifier takes. Run checkTxRules
+ * first: it bounds a legacy key's size and exponent, which is what keeps a legacy verification cheap.
+ */
+export function txSignatureCheck (tx: Tx, network: string): SignatureCheck {
+  if (tx.scheme === 'ed25519') {
+    return {
+      scheme: 'ed25519',
+      publicKey: fromHex(tx.senderPK, 'senderPK', 32),
+      message: txSigningPayload(tx, network),
+      signature: fromHex(tx.signature, 'signature', 64)
+    }
+  }
+  return { scheme: 'rsa-pkcs1-sha256', spkiPem: tx.senderPK, message: utf8(tx.data), signature: latin1Bytes(tx.signature) }
+}
+
+/** The TX_BAD_SIGNATURE error, for a check a verifier answered false. */
+export function badSignature (): TxError {
+  return new TxError(TxErrorCode.BAD_SIGNATURE, 'tx signature does not verify under senderPK', { field: 'signature' })
+}
+
+/**
+ * The signature rule (TX_BAD_SIGNATURE), one tx through a per-item verifier. Run checkTxRules first: it
+ * bounds a legacy key's size and exponent, which is what keeps a legacy verification cheap.
  */
 export async function verifyTxSignature (tx: Tx, verifier: SignatureVerifier, network: string): Promise<void> {
-  let ok: boolean
-  if (tx.scheme === 'ed25519') {
-    const payload = txSigningPayload(tx, network)
-    ok = await verifier.verifyEd25519(fromHex(tx.senderPK, 'senderPK', 32), payload, fromHex(tx.signature, 'signature', 64))
-  } else {
-    ok = await verifier.verifyRsaPkcs1Sha256(tx.senderPK, utf8(tx.data), latin1Bytes(tx.signature))
-  }
-  if (!ok) throw new TxError(TxErrorCode.BAD_SIGNATURE, 'tx signature does not verify under senderPK', { field: 'signature' })
+  const check = txSignatureCheck(tx, network)
+  const ok = check.scheme === 'ed25519'
+    ? await verifier.verifyEd25519(check.publicKey, check.message, check.signature)
+    : await verifier.verifyRsaPkcs1Sha256(check.spkiPem, check.message, check.signature)
+  if (!ok) throw badSignature()
 }
 
 /** Every stateless rule of a parsed tx, cheap ones first (docs/design.md §2). Throws TxError. */

@@ -1,11 +1,15 @@
-// docs/design.md §3 block rules, one BlockError code per rule, cheap checks first. Header rules are
-// synchronous (a header can be judged before its body is downloaded); body rules are async
-// because signature checks run off the event loop.
+// docs/design.md §3 block rules, one BlockError code per rule, cheapest first (§12): header rules
+// (version, bits, hash, proof of work, parent, position, time) are synchronous and can judge a header
+// before its body is downloaded; body rules without signatures (checkBlockBody) are synchronous too;
+// ancestry and signatures are async (signature checks run off the event loop and stop at the first
+// failure). The chain's validator (src/chain/block-validator.ts) calls the pieces; validateBlock is all
+// of them in order.
 import { BlockError, BlockErrorCode, TxError } from './errors.js'
 import { blockSize, computeBlockHash, invalidTx, leadingZeroBits, timestampMs } from './block.js'
 import { fromHex } from './bytes.js'
 import { computeTxRoot } from './merkle.js'
-import { checkTxRules, verifyTxSignature, type SignatureVerifier } from './tx.js'
+import { badSignature, checkTxRules, txSignatureCheck } from './tx.js'
+import type { BatchSignatureVerifier, SignatureCheck, SignatureVerifier } from './signature.js'
 import {
   BLOCK_VERSION, MAX_BLOCK_BYTES, MAX_BLOCK_TXS, MAX_FUTURE_DRIFT_MS, MEDIAN_TIME_SPAN, type Block, type Tx
 } from './types.js'
@@ -21,7 +25,8 @@ export interface BlockContext {
   nowMs: number
   /** True if a tx with this id stands in the block's own ancestry (the branch it extends). */
   txInAncestry: (id: string) => boolean | Promise<boolean>
-  verifier: SignatureVerifier
+  /** Per-item, or a batch verifier (verifyMany: parallel, stops at the first failure). */
+  verifier: SignatureVerifier | (SignatureVerifier & BatchSignatureVerifier)
   /**
    * Verified-signature cache (docs/design.md §11): true skips the tx's signature check (its id, timestamp
    * and legacy rules still run). Key the cache by signatureCacheKey(tx) (id + signature), never
@@ -83,12 +88,15 @@ function asBlockError (txIndex: number, err: unknown): BlockError {
   throw err
 }
 
+/** What the body rules without signatures need. */
+export type BlockBodyContext = Pick<BlockContext, 'networkId' | 'nowMs' | 'legacyTransactions'>
+
 /**
- * Body rules: tx count, size, tx_root, duplicates, each tx's cheap rules, ancestry, then every
- * signature at once (verifications run concurrently on the threadpool). With several bad txs the
- * lowest index is reported, so every node gives the same reason.
+ * Body rules that cost no signature work (docs/design.md §3, §12: cheapest first): tx count, size,
+ * tx_root, duplicates, and each tx's cheap rules (id, timestamp, a legacy key's size and exponent).
+ * Synchronous.
  */
-export async function validateBlockBody (b: Block, ctx: BlockContext): Promise<void> {
+export function checkBlockBody (b: Block, ctx: BlockBodyContext): void {
   const txs = b.transactions
   if (txs.length > MAX_BLOCK_TXS) {
     throw new BlockError(BlockErrorCode.TOO_MANY_TXS, `a block holds at most ${MAX_BLOCK_TXS} transactions`, { count: txs.length, limit: MAX_BLOCK_TXS })
@@ -110,25 +118,63 @@ export async function validateBlockBody (b: Block, ctx: BlockContext): Promise<v
   for (let i = 0; i < txs.length; i++) {
     try { checkTxRules(txs[i], ruleCtx) } catch (err) { throw asBlockError(i, err) }
   }
+}
 
+/** TX_IN_ANCESTRY: no tx of the block may stand in the branch it extends (lowest index reported). */
+export async function checkTxsNotInAncestry (b: Block, ctx: Pick<BlockContext, 'txInAncestry'>): Promise<void> {
+  const txs = b.transactions
   const inAncestry = await Promise.all(txs.map(tx => ctx.txInAncestry(tx.id)))
   const first = inAncestry.indexOf(true)
   if (first !== -1) {
     throw new BlockError(BlockErrorCode.TX_IN_ANCESTRY, 'a transaction of the block already stands in its ancestry', { txIndex: first, txId: txs[first].id })
   }
+}
 
-  const failures = await Promise.all(txs.map(async (tx): Promise<unknown> => {
-    if (ctx.alreadyVerified?.(tx) === true) return undefined
-    try {
-      await verifyTxSignature(tx, ctx.verifier, ctx.networkId)
-      return undefined
-    } catch (err) {
-      return err ?? new Error('signature check failed')
-    }
-  }))
-  for (let i = 0; i < failures.length; i++) {
-    if (failures[i] !== undefined) throw asBlockError(i, failures[i])
+/** The signature checks a block still needs: every tx the verified-signature cache does not vouch for. */
+export function blockSignatureChecks (b: Block, ctx: Pick<BlockContext, 'networkId' | 'alreadyVerified'>): Array<{ txIndex: number, check: SignatureCheck }> {
+  const out: Array<{ txIndex: number, check: SignatureCheck }> = []
+  for (const [txIndex, tx] of b.transactions.entries()) {
+    if (ctx.alreadyVerified?.(tx) === true) continue
+    out.push({ txIndex, check: txSignatureCheck(tx, ctx.networkId) })
   }
+  return out
+}
+
+/** BLOCK_INVALID_TX for tx `txIndex` whose signature did not verify. */
+export function blockSignatureFailure (txIndex: number): BlockError {
+  return invalidTx(txIndex, badSignature())
+}
+
+/**
+ * The signature rule of every tx of the block, stopping at the first failure (docs/design.md §12), in
+ * parallel when the verifier is a batch verifier. The lowest failing index is reported, so every node
+ * gives the same reason.
+ */
+export async function verifyBlockSignatures (b: Block, ctx: Pick<BlockContext, 'networkId' | 'alreadyVerified' | 'verifier'>): Promise<void> {
+  const checks = blockSignatureChecks(b, ctx)
+  const verifier = ctx.verifier
+  if ('verifyMany' in verifier && typeof verifier.verifyMany === 'function') {
+    const results = await verifier.verifyMany(checks.map(c => c.check), { stopOnFirstFailure: true })
+    const failed = results.indexOf(false)
+    if (failed !== -1) throw blockSignatureFailure(checks[failed].txIndex)
+    return
+  }
+  for (const { txIndex, check } of checks) {
+    const ok = check.scheme === 'ed25519'
+      ? await verifier.verifyEd25519(check.publicKey, check.message, check.signature)
+      : await verifier.verifyRsaPkcs1Sha256(check.spkiPem, check.message, check.signature)
+    if (!ok) throw blockSignatureFailure(txIndex)
+  }
+}
+
+/**
+ * Body rules, cheapest first: checkBlockBody (no signature work), ancestry, then the signatures,
+ * stopping at the first bad one.
+ */
+export async function validateBlockBody (b: Block, ctx: BlockContext): Promise<void> {
+  checkBlockBody(b, ctx)
+  await checkTxsNotInAncestry(b, ctx)
+  await verifyBlockSignatures(b, ctx)
 }
 
 /** Every block rule: header first, then body. */

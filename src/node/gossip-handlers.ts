@@ -1,9 +1,12 @@
 // Gossip validators, one per message type (docs/design.md §5; Lodestar's gossipHandlers is the model).
 // Each parses its payload once, hands it to the chain, and maps the chain's coded error to
-// Accept/Ignore/Reject through src/chain/error-outcome.ts (the one table). Import stays in the chain;
-// the libp2p side (src/p2p/gossip.ts) turns the outcome into gossipsub's verdict and penalties.
+// Accept/Ignore/Reject through src/chain/error-outcome.ts (the one table). A block is Accepted (and
+// gossipsub forwards it) as soon as the chain's validator passed it, before its import takes the lock
+// and writes to disk (docs/design.md §11, §12); the import follows on its own. The libp2p side
+// (src/p2p/gossip.ts) turns the outcome into gossipsub's verdict and penalties.
 import type { Chain } from '../chain/chain.js'
 import { ruleErrorOutcome } from '../chain/error-outcome.js'
+import { BlockError, BlockErrorCode } from '../core/errors.js'
 import { parseTx } from '../core/tx.js'
 import type { Logger } from '../logger.js'
 import type { GossipKind, GossipValidator, ValidationOutcome } from '../p2p/gossip.js'
@@ -11,8 +14,8 @@ import type { GossipKind, GossipValidator, ValidationOutcome } from '../p2p/goss
 export type GossipHandlers = Record<GossipKind, GossipValidator>
 
 export interface GossipHandlerModules {
-  chain: Pick<Chain, 'acceptTx' | 'submitBlock'>
-  logger: Pick<Logger, 'error'>
+  chain: Pick<Chain, 'acceptTx' | 'validateBlock' | 'importBlock'>
+  logger: Pick<Logger, 'error' | 'warn'>
 }
 
 const decoder = new TextDecoder()
@@ -50,7 +53,13 @@ export function createGossipHandlers ({ chain, logger }: GossipHandlerModules): 
       return { id: tx.id, createdAt: Math.round(tx.timestamp * 1000) }
     }),
     block: async (data) => await outcomeOf(async () => {
-      const { block } = await chain.submitBlock(parseJson(data))
+      const validated = await chain.validateBlock(parseJson(data))
+      const { block } = validated
+      chain.importBlock(validated).catch((err: unknown) => {
+        // Valid, so forwarded; a lost race (ALREADY_KNOWN) is normal, anything else is ours to report.
+        if (err instanceof BlockError && err.code === BlockErrorCode.ALREADY_KNOWN) return
+        logger.warn(`gossip: block ${block.hash} passed validation but was not imported: ${(err as Error).message}`)
+      })
       return { id: block.hash, createdAt: Math.round(block.timestamp * 1000) }
     })
   }

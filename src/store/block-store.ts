@@ -101,6 +101,13 @@ export class StoreBatch {
     return this
   }
 
+  /** Forget a side-branch block (docs/design.md §4: pruned below the checkpoint). Never a main-chain block. */
+  deleteBlock (hash: string): this {
+    this.ops.push({ type: 'del', key: 'b!' + hash })
+    this.ops.push({ type: 'del', key: 'x!' + hash })
+    return this
+  }
+
   connect (block: Block): this {
     this.ops.push({ type: 'put', key: heightKey(block.index), value: block.hash })
     const location = JSON.stringify({ hash: block.hash, index: block.index })
