@@ -11,17 +11,19 @@ import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../src/core/er
  */
 const NOT_THE_SENDERS_FAULT = new Set<RuleCode>([
   TxErrorCode.DUPLICATE, TxErrorCode.ALREADY_IN_CHAIN, TxErrorCode.MEMPOOL_FULL, TxErrorCode.FUTURE_TIMESTAMP, TxErrorCode.LEGACY_DISABLED,
-  BlockErrorCode.ALREADY_KNOWN, BlockErrorCode.UNKNOWN_PARENT, BlockErrorCode.TIMESTAMP_TOO_NEW
+  BlockErrorCode.ALREADY_KNOWN, BlockErrorCode.UNKNOWN_PARENT, BlockErrorCode.TIMESTAMP_TOO_NEW,
+  BlockErrorCode.FORK_TOO_DEEP, BlockErrorCode.SIDE_BRANCHES_FULL
 ])
 
-/** docs/design.md §7: 400 invalid, 409 duplicate, 413 too big, 503 mempool full. */
+/** docs/design.md §7: 400 invalid, 409 duplicate, 413 too big, 503 mempool (or side-branch store) full. */
 const DESIGNED_STATUS: Partial<Record<RuleCode, number>> = {
   [TxErrorCode.DUPLICATE]: 409,
   [TxErrorCode.ALREADY_IN_CHAIN]: 409,
   [TxErrorCode.TOO_LARGE]: 413,
   [TxErrorCode.MEMPOOL_FULL]: 503,
   [BlockErrorCode.ALREADY_KNOWN]: 409,
-  [BlockErrorCode.TOO_LARGE]: 413
+  [BlockErrorCode.TOO_LARGE]: 413,
+  [BlockErrorCode.SIDE_BRANCHES_FULL]: 503
 }
 
 const ALL: Array<{ code: RuleCode, error: TxError | BlockError }> = [
