@@ -196,6 +196,9 @@ describe('docker-compose.yml (docs/design.md §13)', () => {
       const published = name === PEER ? undefined : config.httpPort
       expect(portMappings(service), name).to.deep.equal([{ hostIp: '127.0.0.1', published, target: config.httpPort, protocol: 'tcp' }])
       expect(service.network_mode, name).to.equal(undefined)
+      // A string, not a list: podman-compose 1.0.3 consumes a list-form test on the first replica of a
+      // service, and the second one then fails to start.
+      expect(service.healthcheck?.test, `${name} healthcheck`).to.be.a('string')
       const command = healthcheckShell(service, name)
       expect(command, `${name} healthcheck`).to.match(/^node -e "[^"]+"$/)
       expect(command, `${name} healthcheck`).to.include(`'http://127.0.0.1:${config.httpPort}/health'`)

@@ -125,7 +125,7 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
 
   it("each service's compose healthcheck passes inside its namespace, where 127.0.0.1 is the node's own", async () => {
     for (const name of order) {
-      // CMD-SHELL: Docker and podman run it with /bin/sh -c; `node` is found on PATH as in the image.
+      // A shell string: Docker and podman run it with /bin/sh -c; `node` is found on PATH as in the image.
       const command = healthcheckShell(compose.services[name], name)
       const child = network!.spawn(name, '/bin/sh', ['-c', command], { cwd: repoRoot, env: { PATH: process.env.PATH } })
       let output = ''

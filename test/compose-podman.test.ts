@@ -4,7 +4,7 @@
 // 1. The Dockerfile's base image, node:20-bookworm-slim, is built locally (deploy/podman/base-image.sh):
 //    no image can be pulled here. It is kept between runs while Node and the script are unchanged.
 // 2. `podman-compose build node-1` builds gossipchain:local from the Dockerfile, as `up --build` would.
-// 3. `podman-compose up -d node-1 node-2 node-3 node-4 peer` with GOSSIPCHAIN_PEERS=1 and an API token:
+// 3. `podman-compose up -d node-1 node-2 node-3 node-4 peer` with GOSSIPCHAIN_PEERS=2 and an API token:
 //    the services are named because podman-compose 1.0.3 ignores `profiles` (it would start the
 //    monitoring services, whose images cannot be pulled here).
 // 4. Every container's compose health check is run (`podman healthcheck run`: without systemd, podman
@@ -27,7 +27,8 @@ import { waitFor } from './helpers/wait.js'
 
 const PROJECT = `gctest${randomBytes(3).toString('hex')}`
 const API_TOKEN = randomBytes(16).toString('hex')
-const PEERS = 1
+// Two replicas: podman-compose 1.0.3 once broke the second replica of a service (a list-form health check).
+const PEERS = 2
 const HOST_ENV = { GOSSIPCHAIN_API_TOKEN: API_TOKEN, GOSSIPCHAIN_PEERS: String(PEERS) }
 
 interface Container { name: string, service: string, id: string }
@@ -64,7 +65,7 @@ describe(`docker-compose.yml under podman-compose (project ${PROJECT})`, functio
     started = true
     await timed(`podman-compose up -d ${services.join(' ')}`, async () => await compose_(['up', '-d', ...services], 'up'))
     containers = listContainers()
-    expect(containers.map(c => c.service).sort()).to.deep.equal([...services].sort())
+    expect(containers.map(c => c.service).sort()).to.deep.equal([...services, ...Array(PEERS - 1).fill('peer')].sort())
     // podman-compose goes on when a container fails to start: say which and why, with its output.
     const notRunning = containers.filter(c => inspect(c.name, '{{.State.Status}}') !== 'running')
     if (notRunning.length > 0) {
@@ -122,7 +123,7 @@ describe(`docker-compose.yml under podman-compose (project ${PROJECT})`, functio
     else console.log(`      podman-compose and build output kept in ${logDir}`)
   })
 
-  it('runs node-1..4 and one peer replica, each healthy, on one network id', async () => {
+  it(`runs node-1..4 and ${PEERS} peer replicas, each healthy, on one network id`, async () => {
     expect([...nodes.keys()].slice(0, 4)).to.deep.equal(['node-1', 'node-2', 'node-3', 'node-4'])
     expect(nodes.size).to.equal(4 + PEERS)
     const infos = await Promise.all([...nodes.values()].map(async node => await getJson<{ network: string }>(node, '/node_info')))
@@ -147,7 +148,7 @@ describe(`docker-compose.yml under podman-compose (project ${PROJECT})`, functio
     await waitForBootstrapConnections(compose, nodes, 60_000)
   })
 
-  it('a tx posted to node-4 is mined by node-1 (its 10 s timer) and held on every head, the peer replica\'s too', async () => {
+  it('a tx posted to node-4 is mined by node-1 (its 10 s timer) and held on every head, the peer replicas\' too', async () => {
     await waitForMeshes(nodes, 60_000)
     const { txId, blockHash } = await txMinedEverywhere(nodes, 'node-4', 'node-1', `compose-podman: crate ${randomBytes(4).toString('hex')} cleared customs`, 60_000)
     console.log(`      tx ${txId.slice(0, 16)}... mined in block ${blockHash.slice(0, 16)}... on all ${nodes.size} nodes`)

@@ -315,15 +315,15 @@ export function startOrder (compose: ComposeFile): string[] {
 }
 
 /**
- * The shell command of a service's `["CMD-SHELL", "..."]` health check, the form docker-compose.yml uses
- * (podman-compose 1.0.3 mangles the quoting of an exec-form CMD). Docker and podman run it with `/bin/sh -c`.
+ * The shell command of a service's health check: a string test (what docker-compose.yml uses) or
+ * `["CMD-SHELL", "..."]` (what `docker-compose config` may print for it). Docker and podman run it with
+ * `/bin/sh -c`. Not the exec form: podman-compose 1.0.3 mangles its quoting.
  */
 export function healthcheckShell (service: ComposeService, serviceName: string): string {
   const test = service.healthcheck?.test
-  if (!Array.isArray(test) || test[0] !== 'CMD-SHELL' || test.length !== 2 || typeof test[1] !== 'string') {
-    throw new Error(`service ${serviceName}: healthcheck.test must be ["CMD-SHELL", "<command>"], got ${JSON.stringify(test)}`)
-  }
-  return test[1]
+  if (typeof test === 'string') return test
+  if (Array.isArray(test) && test[0] === 'CMD-SHELL' && test.length === 2 && typeof test[1] === 'string') return test[1]
+  throw new Error(`service ${serviceName}: healthcheck.test must be a shell string, got ${JSON.stringify(test)}`)
 }
 
 /**
