@@ -135,13 +135,15 @@ describe('MinerPool (the nonce space split between workers)', function () {
   let pool: MinerPool | undefined
   afterEach(async () => { await pool?.close() })
 
-  it('an easy target goes to one worker (at bits 0 the answer is nonce 0); a harder one to every worker', async () => {
+  it('an easy target goes to one worker, the only one started (at bits 0 the answer is nonce 0); a harder one to every worker', async () => {
     pool = new MinerPool({ threads: 3 })
+    expect(pool.stats.started).to.equal(0)
     expect(await pool.search(prefix, 0)).to.include({ nonce: 0 })
     expect(await pool.search(prefix, ONE_WORKER_BITS)).to.have.property('nonce').below(SLICE_NONCES)
+    expect(pool.stats.started, 'only the worker easy targets need').to.equal(1)
     const controller = new AbortController()
     const search = pool.search(prefix, 256, controller.signal)
-    expect(pool.stats.busy).to.equal(3)
+    expect(pool.stats).to.include({ started: 3, busy: 3 })
     controller.abort()
     expect(await search).to.equal(undefined)
   })

@@ -1,6 +1,6 @@
-// The miner's worker threads (docs/design.md §4, §11): one per core by default, started on the first search and
-// kept for the next blocks (a worker costs tens of milliseconds to start, more than a block at low
-// difficulty). A search splits the nonce space into interleaved slices, worker i taking slices
+// The miner's worker threads (docs/design.md §4, §11): one per core by default, started when a search first needs
+// them and kept for the next blocks (a worker costs tens of milliseconds and ~20 MiB to start, more
+// than a block at low difficulty). A search splits the nonce space into interleaved slices, worker i taking slices
 // i, i + N, i + 2N, ..., so together they walk up from nonce 0; the first nonce found wins and a
 // shared control word stops the others within one slice.
 import { availableParallelism } from 'node:os'
@@ -27,6 +27,8 @@ export interface MinerPoolInit {
 
 export interface MinerPoolStats {
   threads: number
+  /** Workers running now (started as searches need them, kept until close). */
+  started: number
   /** The kernel the workers run; undefined until they started. */
   kernel: MinerKernel | undefined
   /** Nonces hashed by all workers since the pool was made (counted live, slice by slice). */
@@ -82,7 +84,7 @@ export class MinerPool {
 
   get stats (): MinerPoolStats {
     const hashes = Number(this.counters.reduce((sum, _, i) => sum + Atomics.load(this.counters, i), 0n))
-    return { threads: this.threads, kernel: this.kernel, hashes, busy: [...this.outstanding.values()].filter(n => n > 0).length }
+    return { threads: this.threads, started: this.workers.length, kernel: this.kernel, hashes, busy: [...this.outstanding.values()].filter(n => n > 0).length }
   }
 
   /**
@@ -93,9 +95,8 @@ export class MinerPool {
     if (this.closed) throw new Error('the miner pool is closed')
     if (this.pending !== undefined) throw new Error('MinerPool: one search at a time')
     if (signal?.aborted === true) return undefined
-    this.start()
+    const workers = this.start(bits <= ONE_WORKER_BITS ? 1 : this.threads)
     const gen = this.nextGeneration()
-    const workers = bits <= ONE_WORKER_BITS ? this.workers.slice(0, 1) : this.workers
     return await new Promise<NonceHit | undefined>((resolve, reject) => {
       const onAbort = (): void => { this.finish(gen, undefined) }
       signal?.addEventListener('abort', onAbort, { once: true })
@@ -122,15 +123,16 @@ export class MinerPool {
     await this.stopWorkers()
   }
 
-  private start (): void {
-    if (this.workers.length > 0) return
-    for (let i = 0; i < this.threads; i++) {
+  /** The first `count` workers, starting those not running yet (each costs ~20 MiB and tens of ms). */
+  private start (count: number): Worker[] {
+    for (let i = this.workers.length; i < count; i++) {
       const worker = spawn({ control: this.control.buffer as SharedArrayBuffer, counters: this.counters.buffer as SharedArrayBuffer, index: i, kernel: this.kernelChoice })
       worker.on('message', (message: MinerWorkerMessage) => { this.onMessage(worker, message) })
       worker.on('error', (err: Error) => { this.fail(err) })
       worker.on('exit', (code: number) => { this.fail(new Error(`a miner worker exited (code ${code})`)) })
       this.workers.push(worker)
     }
+    return this.workers.slice(0, count)
   }
 
   /** A new generation in the control word: whatever the workers run now stops at its next slice. */
