@@ -5,7 +5,7 @@
 // shared control word stops the others within one slice.
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { NonceHit } from '../core/pow.js'
+import type { NonceHit } from '../core/nonce-search.js'
 import type { MinerKernel, MinerWorkerData, MinerWorkerMessage, SearchJob } from './miner-worker.js'
 
 /** Nonces per slice: ~4 ms of hashing, the longest a worker runs on after it was told to stop. */

@@ -3,7 +3,7 @@
 // (another worker found a nonce, a block took the height, the miner stopped).
 import '../polyfill.js'
 import { parentPort, workerData } from 'node:worker_threads'
-import { searchNonce, type NonceSearch } from '../core/pow.js'
+import { searchNonce, type NonceSearch } from '../core/nonce-search.js'
 import { createSimdNonceSearch } from '../core/pow-simd.js'
 
 export type MinerKernel = 'simd' | 'js'

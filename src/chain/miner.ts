@@ -2,7 +2,7 @@
 // and serving HTTP; the work is abandoned as soon as the head moves (a network block took the height).
 import { BlockError, BlockErrorCode } from '../core/errors.js'
 import { headerPrefix } from '../core/block.js'
-import type { NonceHit } from '../core/pow.js'
+import type { NonceHit } from '../core/nonce-search.js'
 import type { Block } from '../core/types.js'
 import type { Chain } from './chain.js'
 import { MinerPool, type MinerPoolInit, type MinerPoolStats } from './miner-pool.js'

@@ -10,7 +10,7 @@ import {
 } from './schema.js'
 import { parseTx } from './tx.js'
 import {
-  BLOCK_VERSION, HEADER_BYTES, MAX_BLOCK_BYTES, MAX_BLOCK_TXS, MAX_TIMESTAMP_SECONDS,
+  BLOCK_VERSION, HEADER_BYTES, HEADER_PREFIX_BYTES, MAX_BLOCK_BYTES, MAX_BLOCK_TXS, MAX_TIMESTAMP_SECONDS,
   type Block, type NetworkParams, type Tx
 } from './types.js'
 
@@ -19,8 +19,6 @@ export type UnminedBlock = Omit<Block, 'nonce' | 'hash'>
 /** Header fields before the nonce; a nonce, if present, is ignored. */
 export type HeaderPrefixFields = Omit<HeaderFields, 'nonce'> & { nonce?: number }
 
-/** Bytes of the header before the nonce: what a miner hashes once (docs/design.md §3, §11). */
-export const HEADER_PREFIX_BYTES = HEADER_BYTES - 8
 export const ZERO_HASH = '0'.repeat(64)
 export const MAX_BITS = 255
 

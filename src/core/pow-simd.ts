@@ -4,7 +4,7 @@
 // header's message words w0..w5 as fixed within a call; w4/w5 hold the nonce's high word and the top
 // byte of its low word, so this driver splits a range at multiples of 2^24 and rewrites w4/w5 per piece.
 // Node-only (the miner's worker threads); the browser never mines and never loads this module.
-import { digestHex, firstWordMask, hasLeadingZeros, lastNonce, midstate, readWord, type NonceHit, type NonceSearch } from './pow.js'
+import { digestHex, firstWordMask, hasLeadingZeros, lastNonce, midstate, readWord, type NonceHit, type NonceSearch } from './nonce-search.js'
 import { SIMD_KERNEL_BASE64, SIMD_LANES, SIMD_LAYOUT } from './sha256-nonce-wasm.js'
 
 /** Nonces per kernel call: a call also keeps w4/w5 fixed, so it never crosses a multiple of 2^24. */

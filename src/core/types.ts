@@ -53,6 +53,8 @@ export interface NetworkParams {
 
 export const BLOCK_VERSION = 1
 export const HEADER_BYTES = 91
+/** Bytes of the header before the nonce: what a miner hashes once (docs/design.md §3, §11). */
+export const HEADER_PREFIX_BYTES = HEADER_BYTES - 8
 export const MAX_BLOCK_BYTES = 1024 * 1024
 export const MAX_BLOCK_TXS = 2000
 export const MAX_TX_DATA_BYTES = 16 * 1024

@@ -5,7 +5,7 @@
 // Run: npx tsx test/vectors/generate-pow-kernel.ts   (core-pow.test.ts checks the file is current)
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { SHA256_K } from '../../src/core/pow.js'
+import { SHA256_K } from '../../src/core/nonce-search.js'
 
 const rotr = (x: string, n: number): string => `((${x} >>> ${n}) | (${x} << ${32 - n}))`
 const sigma0 = (x: string): string => `(${rotr(x, 7)} ^ ${rotr(x, 18)} ^ (${x} >>> 3))`

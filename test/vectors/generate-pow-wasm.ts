@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import wabt from 'wabt'
-import { SHA256_K } from '../../src/core/pow.js'
+import { SHA256_K } from '../../src/core/nonce-search.js'
 import { HEADER_BYTES } from '../../src/core/types.js'
 
 /** i32x4 vectors per loop turn: two independent vectors give the out-of-order core more to overlap. */
