@@ -13,7 +13,9 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
+COPY bin ./bin
 COPY src ./src
+# bin/build.js: esbuild transpiles src/ to dist/ and stamps it with a hash of src/.
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 

@@ -395,7 +395,7 @@ describe('gossipchain CLI: wallet and tx', function () {
       expectOneLineError(await runCli(['tx', 'sign', '--wallet', walletPath]), '--data')
     })
 
-    it('bin/gossipchain.js runs the same program (dist/cli.js after a build, else src through tsx)', async function () {
+    it('bin/gossipchain.js runs the same program (dist/cli.js, rebuilt when src/ changed)', async function () {
       const help = await runCli(['--help'], {}, ['bin/gossipchain.js'])
       expect(help.code, help.stderr).to.equal(0)
       expect(help.stdout).to.include('wallet')
