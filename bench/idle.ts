@@ -1,12 +1,9 @@
 // Benchmark 5, idle node (docs/design.md §11): time from spawn to GET /health answering, and RSS once idle,
 // of `gossipchain start` from source (tsx) and compiled (node dist/cli.js), against a bare Node HTTP server.
-import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { copyFile, symlink } from 'node:fs/promises'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
-import { freePort } from '../test/helpers/node-process.js'
+import { compiledCli as buildCompiledCli, freePort } from '../src/devnet/index.js'
 import { log, median, memoryMiB, row, sleep, withResources, type BenchSection, type Resources, type RunOptions } from './harness.js'
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -59,22 +56,11 @@ function startArgs (port: number, dataDir: string): string[] {
   return ['start', '--data-dir', dataDir, '--http-host', '127.0.0.1', '--http-port', String(port), '--p2p-port', '0', '--bits', '8']
 }
 
-/** dist/cli.js of the checkout, or a fresh `tsc` build in a temp dir that resolves the checkout's node_modules. */
-async function compiledCli (res: Resources, allowBuild: boolean): Promise<{ cli: string, how: string } | undefined> {
-  const checkoutDist = join(repoRoot, 'dist', 'cli.js')
-  if (existsSync(checkoutDist)) return { cli: checkoutDist, how: 'the checkout\'s dist/ (npm run build)' }
-  if (!allowBuild) return undefined
-  const dir = await res.tempDir('dist')
+/** dist/cli.js, rebuilt by bin/build.js first when src/ changed: the code `npm start` runs. */
+async function compiledCli (): Promise<{ cli: string, how: string }> {
   const t0 = performance.now()
-  // A stale dist/ in the checkout would win over src/ in bin/gossipchain.js, so build outside it.
-  await promisify(execFile)(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(repoRoot, 'tsconfig.json'), '--outDir', join(dir, 'dist')], { cwd: repoRoot, timeout: 180_000 })
-    .catch((err: Error & { stdout?: string }) => {
-      // tsc still emits when other parts of src/ have type errors; only a missing output is fatal.
-      if (!existsSync(join(dir, 'dist', 'cli.js'))) throw new Error(`tsc produced no dist/cli.js: ${err.stdout ?? err.message}`)
-    })
-  await copyFile(join(repoRoot, 'package.json'), join(dir, 'package.json')) // "type": "module" and the version
-  await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir')
-  return { cli: join(dir, 'dist', 'cli.js'), how: `a tsc build of src/ into a temp dir (${((performance.now() - t0) / 1000).toFixed(1)} s; no dist/ in the checkout)` }
+  const cli = await buildCompiledCli()
+  return { cli, how: `dist/ as bin/build.js leaves it, fresh from src/ (checked or rebuilt in ${((performance.now() - t0) / 1000).toFixed(1)} s)` }
 }
 
 export async function idleBenchmark (opts: RunOptions): Promise<BenchSection> {
@@ -107,13 +93,9 @@ export async function idleBenchmark (opts: RunOptions): Promise<BenchSection> {
     const variants: Array<{ name: string, args: (port: number, dataDir: string) => string[] }> = [
       { name: 'tsx src/cli.ts', args: (port, dataDir) => ['--import', 'tsx', join(repoRoot, 'src', 'cli.ts'), ...startArgs(port, dataDir)] }
     ]
-    const compiled = await compiledCli(res, !opts.quick)
-    if (compiled !== undefined) {
-      variants.push({ name: 'node dist/cli.js', args: (port, dataDir) => [compiled.cli, ...startArgs(port, dataDir)] })
-      section.details.push(`Compiled variant: ${compiled.how}.`)
-    } else {
-      section.details.push('Compiled variant skipped: no dist/ in the checkout and --quick does not build one (run without --quick, or `npm run build` first).')
-    }
+    const compiled = await compiledCli()
+    variants.push({ name: 'node dist/cli.js', args: (port, dataDir) => [compiled.cli, ...startArgs(port, dataDir)] })
+    section.details.push(`Compiled variant: ${compiled.how}.`)
     for (const v of variants) {
       const r = await measure(v.name, v.args)
       section.rows.push(row({

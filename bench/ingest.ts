@@ -9,11 +9,10 @@ import { txSigningPayload } from '../src/core/tx.js'
 import { createNodeVerifier } from '../src/crypto/node-verifier.js'
 import { BlockStore } from '../src/store/block-store.js'
 import type { Ed25519Tx } from '../src/core/types.js'
-import { waitForMesh } from '../test/helpers/network.js'
+import { waitForMesh, type NodeProcess } from '../src/devnet/index.js'
 import { cpuSeconds, fmt, log, pollUntil, row, runPool, StopPool, withResources, type BenchSection, type RunOptions } from './harness.js'
 import type { MachineInfo, OpensslReferences } from './machine.js'
 import { BIG_MEMPOOL_ARGS, fetchClient, nodeHttpClient, pendingCount, startBenchNode, type HttpClient } from './nodes.js'
-import type { NodeProcess } from '../test/helpers/node-process.js'
 import { BENCH_NETWORK, BENCH_NETWORK_ID } from './tx-pool.js'
 
 const BAR = '>= 50% of machine verify capacity'
@@ -115,7 +114,7 @@ export async function ingestBenchmark (opts: RunOptions, refs: OpensslReferences
       'txs\' signing payloads with a fixed number of verifications in flight.',
       '(b) `Chain.submitTx` on an in-process Chain with a LevelDB store (parse, id, stateful checks, verify, mempool,',
       'journal write), with 256 submissions in flight.',
-      '(c) Two real node processes (test/helpers/node-process.ts, tsx), B bootstrapped to A, meshes formed; the benchmark',
+      '(c) Two real node processes (src/devnet, compiled), B bootstrapped to A, meshes formed; the benchmark',
       `process POSTs pre-serialized txs to A's /new_transaction from ${CLIENTS} concurrent keep-alive clients, first with Node's`,
       '`fetch`, then (other txs, same nodes) with `node:http` and a keep-alive Agent, which costs the shared CPU far less.',
       '"pooled" = 201 answers / time to the last answer; "gossiped" = B\'s mempool count (GET /node_info, polled every 50 ms)',

@@ -1,9 +1,8 @@
-// Real node processes for the benchmarks, through test/helpers/node-process.ts, each one registered
+// Real node processes for the benchmarks, through src/devnet (compiled code), each one registered
 // for cleanup (killed and its data dir removed) in the benchmark's Resources, also on failure.
 import { Agent, request } from 'node:http'
-import { NodeProcess, type StartOptions } from '../test/helpers/node-process.js'
-import { peersOf } from '../test/helpers/network.js'
-import { pollUntil, type Resources } from './harness.js'
+import { NodeProcess, waitForFullMeshes as waitForMeshes, type StartOptions } from '../src/devnet/index.js'
+import type { Resources } from './harness.js'
 
 export async function startBenchNode (res: Resources, opts: StartOptions = {}): Promise<NodeProcess> {
   const dataDir = opts.dataDir ?? await res.tempDir('node')
@@ -24,13 +23,7 @@ export async function pendingCount (node: NodeProcess): Promise<number> {
  * (GET /peers `mesh: ['tx','block']`). Returns whether that happened before the deadline.
  */
 export async function waitForFullMeshes (nodes: NodeProcess[], timeoutMs: number): Promise<boolean> {
-  const ok = await pollUntil(async () => {
-    const views = await Promise.all(nodes.map(async n => await peersOf(n)))
-    return views.every(peers => peers.length > 0 && peers.every(p => p.mesh?.includes('tx') === true && p.mesh.includes('block')))
-      ? true
-      : undefined
-  }, timeoutMs, 200)
-  return ok === true
+  return await waitForMeshes(nodes, { timeoutMs, everyMs: 200 }).then(() => true, () => false)
 }
 
 /** POST a pre-serialized JSON body; status only (the body is drained so the keep-alive socket is reused). */

@@ -4,8 +4,7 @@
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { peersOf } from '../test/helpers/network.js'
-import type { NodeProcess } from '../test/helpers/node-process.js'
+import { diameter as graphDiameter, peersOf, type Edge, type NodeProcess } from '../src/devnet/index.js'
 import { cpuSeconds, fmt, log, median, percentile, pollUntil, prng, row, sleep, withResources, type BenchSection, type RunOptions } from './harness.js'
 import { pendingCount, postRaw, startBenchNode, waitForFullMeshes } from './nodes.js'
 import { signTxs } from './tx-pool.js'
@@ -33,19 +32,14 @@ async function txReceipts (traceFile: string): Promise<Map<string, number>> {
 /** Longest shortest path of the connection graph (hops), from each node's GET /peers. */
 async function diameter (nodes: NodeProcess[]): Promise<number> {
   const index = new Map(nodes.map((n, i) => [n.peerId, i]))
-  const adjacency = await Promise.all(nodes.map(async n => (await peersOf(n)).map(p => index.get(p.peerId)).filter((i): i is number => i !== undefined)))
-  let worst = 0
-  for (let s = 0; s < nodes.length; s++) {
-    const dist = new Array<number>(nodes.length).fill(-1)
-    dist[s] = 0
-    const queue = [s]
-    for (let q = 0; q < queue.length; q++) {
-      for (const t of adjacency[queue[q]]) if (dist[t] < 0) { dist[t] = dist[queue[q]] + 1; queue.push(t) }
+  const edges: Edge[] = []
+  for (const [i, n] of nodes.entries()) {
+    for (const p of await peersOf(n)) {
+      const j = index.get(p.peerId)
+      if (j !== undefined && i < j) edges.push([i, j])
     }
-    if (dist.some(d => d < 0)) return Number.POSITIVE_INFINITY
-    worst = Math.max(worst, ...dist)
   }
-  return worst
+  return graphDiameter(nodes.length, edges)
 }
 
 export async function propagationBenchmark (opts: RunOptions): Promise<BenchSection> {
@@ -55,7 +49,7 @@ export async function propagationBenchmark (opts: RunOptions): Promise<BenchSect
     id: 'propagation',
     title: '4. Propagation',
     method: [
-      `${n} node processes (test/helpers/node-process.ts, tsx, \`--trace FILE\`) on 127.0.0.1; node i bootstraps 2 random`,
+      `${n} node processes (src/devnet, compiled, \`--trace FILE\`) on 127.0.0.1; node i bootstraps 2 random`,
       `earlier nodes (seed ${opts.seed}); the run waits until every node has every connected peer in both gossip meshes`,
       `(GET /peers \`mesh: ['tx','block']\`). Then ${m} pre-signed txs are POSTed one at a time, one every ${opts.postIntervalMs} ms`,
       `(light load)${opts.quick ? '' : `, then ${m} more at one every ${Math.max(1, Math.round(opts.postIntervalMs / 5))} ms (heavy load)`}, each to a`,

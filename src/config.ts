@@ -213,6 +213,12 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
 export const CONFIG_FILE_ENV = 'GOSSIPCHAIN_CONFIG'
 
 /**
+ * Set to 1 by a launcher whose nodes must not outlive it (src/devnet): `gossipchain start` then stops
+ * when its parent process is gone (src/cli/start.ts). Not a node setting: not in CONFIG_KEYS.
+ */
+export const EXIT_WITH_PARENT_ENV = 'GOSSIPCHAIN_EXIT_WITH_PARENT'
+
+/**
  * Builds the node configuration from defaults, `file`, `env` and `flags`, in that order of
  * precedence (later wins, key by key). Throws ConfigError naming the key and its source.
  */

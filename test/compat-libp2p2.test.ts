@@ -5,8 +5,8 @@ import { expect } from 'chai'
 import type { Block, Tx } from '../src/core/types.js'
 import { startLibp2p2Peer, type Libp2p2Muxer, type Libp2p2Peer, type ReceivedGossip } from './compat/libp2p2-peer.js'
 import { makeTx, mineOn } from './helpers/fixtures.js'
-import { chainOf, headOf, mine, networkIdOf, peersOf, pendingOf, postTx } from './helpers/network.js'
-import { NodeProcess, stopAll, waitFor } from './helpers/node-process.js'
+import { chainOf, headOf, killAll, mine, networkIdOf, NodeProcess, peersOf, pendingOf, waitFor } from '../src/devnet/index.js'
+import { postTx } from './helpers/network.js'
 
 /** NodeProcess.start() runs the node at 8 bits. */
 const BITS = 8
@@ -47,7 +47,7 @@ for (const [muxer, muxerProtocol] of MUXERS) describe(`compat: a libp2p 2 / goss
     try {
       await peer?.stop()
     } finally {
-      await stopAll()
+      await killAll()
     }
   })
 

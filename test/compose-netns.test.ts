@@ -15,7 +15,7 @@ import {
 } from './helpers/compose-files.js'
 import { bootstrapTargets, getJson, txMinedEverywhere, waitForBootstrapConnections, waitForMeshes } from './helpers/compose-network.js'
 import { createNetnsNetwork, netnsUnavailableReason, type NetnsNetwork } from './helpers/netns.js'
-import { waitFor } from './helpers/node-process.js'
+import { waitFor } from '../src/devnet/wait.js'
 
 const unavailable = netnsUnavailableReason()
 const title = 'compose network replayed in network namespaces (docker-compose.yml + config/, no Docker)'

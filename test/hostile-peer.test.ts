@@ -17,8 +17,8 @@ import { httpOverLibp2pServer, type HttpOverLibp2pServer } from '../src/p2p/http
 import { syncHandler, type SyncSource } from '../src/p2p/sync-routes.js'
 import { SyncErrorCode } from '../src/p2p/sync-errors.js'
 import { makeTx, mineOn } from './helpers/fixtures.js'
-import { chainOf, headOf, mine, peersOf, pendingOf, postTx } from './helpers/network.js'
-import { NodeProcess, stopAll, waitFor } from './helpers/node-process.js'
+import { chainOf, headOf, killAll, mine, NodeProcess, peersOf, pendingOf, waitFor } from '../src/devnet/index.js'
+import { postTx } from './helpers/network.js'
 
 const BITS = 8
 
@@ -59,7 +59,7 @@ describe('a hostile peer', function () {
   const traceDirs: string[] = []
   afterEach(async () => {
     await Promise.all(hosts.splice(0).map(async h => { await h.stop() }))
-    await stopAll()
+    await killAll()
     await Promise.all(traceDirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
   })
 

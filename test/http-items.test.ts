@@ -10,7 +10,7 @@ import { toHex } from '../src/core/bytes.js'
 import type { Block, Ed25519Tx, Tx } from '../src/core/types.js'
 import { CSV_COLUMNS, MAX_HISTORY_PAGE } from '../src/http/routes/item-routes.js'
 import { mineOn, seedOf, TEST_NETWORK } from './helpers/fixtures.js'
-import { NodeProcess, stopAll } from './helpers/node-process.js'
+import { killAll, NodeProcess } from '../src/devnet/index.js'
 import { readChainAsLegacyFrontend, LegacyFrontendCrash } from './helpers/legacy-frontend.js'
 import { call, GENESIS, NET, openHarness, type Harness } from './http-harness.js'
 
@@ -254,7 +254,7 @@ describe('legacy chain view (config legacyChainView)', function () {
 
 describe('legacy chain view on a real node (gossipchain start --legacy-chain-view)', function () {
   this.timeout(60_000)
-  after(async () => { await stopAll() })
+  after(async () => { await killAll() })
 
   it('the original frontend reads the node\'s /chain with native records on it', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serveFacade, TlsConfigError } from '../src/http/server.js'
 import { runCli } from './helpers/cli.js'
-import { NodeProcess, stopAll } from './helpers/node-process.js'
+import { killAll, NodeProcess } from '../src/devnet/index.js'
 import { httpsGet, makeSelfSignedCert, type SelfSigned } from './helpers/tls.js'
 import { openHarness, type Harness } from './http-harness.js'
 
@@ -22,7 +22,7 @@ describe('HTTPS facade', function () {
     h = await openHarness()
   })
   after(async () => {
-    await stopAll()
+    await killAll()
     await h?.close()
     await rm(dir, { recursive: true, force: true })
   })

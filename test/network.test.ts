@@ -3,15 +3,15 @@ import { expect } from 'chai'
 import { computeBlockHash, genesisBlock, meetsProofOfWork } from '../src/core/block.js'
 import type { Block } from '../src/core/types.js'
 import { mineOn } from './helpers/fixtures.js'
-import { chainOf, connect, headOf, mine, pendingOf, postTx, waitForMesh, waitForSameHead } from './helpers/network.js'
-import { NodeProcess, stopAll, waitFor } from './helpers/node-process.js'
+import { chainOf, connect, headOf, killAll, mine, NodeProcess, pendingOf, waitFor, waitForMesh, waitForSameHead } from '../src/devnet/index.js'
+import { postTx } from './helpers/network.js'
 
 const BITS = 8
 const DEV_NETWORK = { name: 'gossipchain-dev', genesisTimestamp: 1767225600, bits: BITS }
 
 describe('network of node processes', function () {
   this.timeout(180_000)
-  afterEach(async () => { await stopAll() })
+  afterEach(async () => { await killAll() })
 
   it('five nodes in a line: a tx posted at one end reaches every mempool; a block mined there reaches every chain', async () => {
     const nodes: NodeProcess[] = [await NodeProcess.start()]

@@ -11,7 +11,7 @@ import type { Tx } from '../src/core/types.js'
 import { createNode, type GossipchainNode, type NodeEvent } from '../src/node/index.js'
 import { makeTx } from './helpers/fixtures.js'
 import { nodeSha256Hex } from '../src/crypto/sha256.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '../src/devnet/wait.js'
 
 const dirs: string[] = []
 const nodes: GossipchainNode[] = []

@@ -20,7 +20,7 @@ import type { SyncSource } from '../src/p2p/sync-routes.js'
 import type { Block } from '../src/core/types.js'
 import type { ServiceMap } from '@libp2p/interface'
 import { nodeSha256Hex } from '../src/crypto/sha256.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '../src/devnet/wait.js'
 
 const NETWORK = 'p2ptest-0badc0de'
 const LOCAL = ['/ip4/127.0.0.1/tcp/0']

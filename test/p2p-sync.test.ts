@@ -13,7 +13,7 @@ import type { SyncLoop, SyncResult, SyncTarget } from '../src/p2p/sync-loop.js'
 import type { Block } from '../src/core/types.js'
 import type { ServiceMap } from '@libp2p/interface'
 import { nodeSha256Hex } from '../src/crypto/sha256.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '../src/devnet/wait.js'
 
 const NETWORK = 'synctest-0badc0de'
 const LOCAL = ['/ip4/127.0.0.1/tcp/0']

@@ -1,6 +1,9 @@
-// Polling with a deadline, for tests that cannot wait on an event (the brief allows no sleeps).
+// Polling with a deadline, for what cannot be waited on as an event (another process's state over HTTP).
 
-/** Poll `check` until it returns a value other than undefined, or fail after `timeoutMs` naming `what`. */
+/**
+ * Poll `check` every `everyMs` until it returns a value other than undefined, or fail after `timeoutMs`
+ * with an error naming `what` (and the last error `check` threw).
+ */
 export async function waitFor<T> (what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
