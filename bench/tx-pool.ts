@@ -6,7 +6,7 @@ import { networkId } from '../src/core/block.js'
 import { DEFAULT_CONFIG } from '../src/config.js'
 import type { Ed25519Tx, NetworkParams } from '../src/core/types.js'
 
-/** The network every benchmark node runs: the default network at bits 8, as test/helpers/node-process.ts starts it. */
+/** The network every benchmark node runs: the default network at bits 8, as src/devnet/node-process.ts starts it. */
 export const BENCH_NETWORK: NetworkParams = { ...DEFAULT_CONFIG.network, bits: 8 }
 export const BENCH_NETWORK_ID = networkId(BENCH_NETWORK)
 /** A few signers, as in a supply chain: KeyObjects are cached per key in the verifier. */

@@ -23,7 +23,7 @@ import { join } from 'node:path'
 import { expect } from 'chai'
 import { portMappings, readComposeFile, repoRoot, startedServices } from './helpers/compose-files.js'
 import { getJson, txMinedEverywhere, waitForBootstrapConnections, waitForMeshes, type ComposeNode } from './helpers/compose-network.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '../src/devnet/wait.js'
 
 const PROJECT = `gctest${randomBytes(3).toString('hex')}`
 const API_TOKEN = randomBytes(16).toString('hex')

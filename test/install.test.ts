@@ -22,7 +22,7 @@ import { yamux } from '@libp2p/yamux'
 import { expect } from 'chai'
 import { createLibp2p } from 'libp2p'
 import { repoRoot } from './helpers/compose-files.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '../src/devnet/wait.js'
 
 interface LockPackage { version: string, engines?: { node?: string } }
 const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockPackage> }

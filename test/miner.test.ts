@@ -10,7 +10,7 @@ import { searchNonce } from '../src/core/nonce-search.js'
 import { createNodeVerifier } from '../src/crypto/node-verifier.js'
 import { BlockStore } from '../src/store/block-store.js'
 import { makeTx, mineOn } from './helpers/fixtures.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '../src/devnet/wait.js'
 
 describe('Miner (worker threads)', function () {
   this.timeout(60_000)

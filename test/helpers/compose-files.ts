@@ -251,12 +251,12 @@ function requireInstruction (stage: DockerStage, keyword: string): DockerInstruc
   return found
 }
 
-/** The image's entry point, `node bin/gossipchain.js`, runs dist/ when built, else src/ through tsx. */
+/** The image's entry point, `node bin/gossipchain.js`: it runs dist/ (in a checkout, rebuilt first when src/ changed). */
 export const IMAGE_ENTRYPOINT = ['node', 'bin/gossipchain.js']
 
 /**
- * The same command run from the source tree: `node --import tsx src/cli.ts ...` (bin/gossipchain.js would
- * prefer a possibly stale dist/ in a dev checkout).
+ * The same command run from the source tree: `node --import tsx src/cli.ts ...` (the same program that
+ * bin/gossipchain.js runs compiled).
  */
 export function sourceArgv (argv: string[]): string[] {
   if (argv[0] !== IMAGE_ENTRYPOINT[0] || argv[1] !== IMAGE_ENTRYPOINT[1]) {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { loadConfig } from '../../src/config.js'
 import { containerArgv, readDockerfile, repoRoot, type ComposeFile } from './compose-files.js'
 import { makeTx } from './fixtures.js'
-import { waitFor } from './wait.js'
+import { waitFor } from '../../src/devnet/wait.js'
 
 export interface ComposeNode {
   /** The compose service name (also its host name on the compose network). */
