@@ -7,11 +7,18 @@
 //   node bin/build.js --if-stale   build only when dist/ is missing or stale
 //   node bin/build.js --check      exit 0 when dist/ is fresh, 1 when not (prints why)
 //
-// The build transpiles every src/**/*.ts file to dist/ with esbuild (one file per module, ESM, source
-// maps; ~0.3 s for the whole tree, where tsc takes ~12 s of CPU) and copies every other file of src/
-// as is. Types are checked by `npm run typecheck` (tsc --noEmit), which CI runs. It builds into a temp
-// directory and swaps it in, under a lock, so concurrent starts build once and never see half a dist/.
-// Plain JavaScript on purpose: it must run before anything is compiled.
+// The build, with esbuild (~1 s; tsc took ~12 s of CPU just to emit; types are checked by `npm run
+// typecheck`, which CI runs):
+//  1. every src/**/*.ts file is transpiled to dist/, one file per module (ESM, source maps), and every
+//     other file of src/ is copied as is: dist/ has src/'s layout, so paths relative to
+//     import.meta.url (worker scripts) mean the same in both;
+//  2. the ESM packages src/ imports are pre-bundled into dist/node_modules/ (one entry per imported
+//     specifier, shared code in chunks), where Node finds them before the real node_modules: a node
+//     then loads a few dozen files instead of ~850, which halves its start CPU (0.8 -> 0.45 s) and
+//     takes ~15 MB off its RSS (measured here; what makes 100 nodes fit a 2-core machine). Native and
+//     CommonJS-only packages (classic-level) stay in node_modules.
+// It builds into a temp directory and swaps it in, under a lock, so concurrent starts build once and
+// never see half a dist/. Plain JavaScript on purpose: it must run before anything is compiled.
 import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
@@ -37,8 +44,8 @@ function listFiles (dir) {
 }
 
 /**
- * Hash of everything a build depends on: every file under src/ (path and bytes), tsconfig.json and
- * this script. ~70 files, a few ms.
+ * Hash of everything a build depends on: every file under src/ (path and bytes), tsconfig.json,
+ * package-lock.json (the pre-bundled packages) and this script. ~70 files, a few ms.
  */
 export function sourceHash (root = ROOT) {
   const hash = createHash('sha256')
@@ -48,7 +55,7 @@ export function sourceHash (root = ROOT) {
     hash.update(readFileSync(join(root, file)))
     hash.update('\0')
   }
-  for (const file of ['tsconfig.json']) {
+  for (const file of ['tsconfig.json', 'package-lock.json']) {
     if (existsSync(join(root, file))) hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0')
   }
   hash.update(readFileSync(fileURLToPath(import.meta.url)))
@@ -147,7 +154,8 @@ export async function build ({ root = ROOT, onlyIfStale = false, log = () => {} 
         mkdirSync(dirname(target), { recursive: true })
         copyFileSync(file, target)
       }
-      const stamp = { sourceHash: status.hash, builtAt: new Date().toISOString(), node: process.version }
+      const vendored = await bundlePackages(esbuild, root, files.filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts')), join(out, 'node_modules'))
+      const stamp = { sourceHash: status.hash, builtAt: new Date().toISOString(), node: process.version, bundledPackages: vendored }
       writeFileSync(join(out, STAMP_FILE), JSON.stringify(stamp, null, 2) + '\n')
       // Swap: the old dist/ leaves, the new one enters; a process that already runs keeps its open files.
       const dist = join(root, 'dist')
@@ -161,6 +169,74 @@ export async function build ({ root = ROOT, onlyIfStale = false, log = () => {} 
       rmSync(out, { recursive: true, force: true })
     }
   })
+}
+
+/** Packages never pre-bundled: native addons (they locate their binary next to their own files). */
+const NOT_BUNDLED = new Set(['classic-level'])
+
+function packageOf (specifier) {
+  const parts = specifier.split('/')
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
+}
+
+/** Whether Node would load `pkg` as ESM (esbuild keeps every named export of an ESM entry). */
+function isEsmPackage (root, pkg) {
+  let manifest
+  try {
+    manifest = JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8'))
+  } catch {
+    return false
+  }
+  return manifest.type === 'module' || manifest.module !== undefined || JSON.stringify(manifest.exports ?? {}).includes('"import"')
+}
+
+/**
+ * Pre-bundles the ESM packages the `entries` import into `outDir` (dist/node_modules): one file per
+ * imported specifier (`@libp2p/crypto/keys` -> @libp2p/crypto/keys.js, with a package.json whose
+ * exports map names it), code shared between them in `.chunks/`, so every module exists once.
+ * Returns the specifiers bundled.
+ */
+async function bundlePackages (esbuild, root, entries, outDir) {
+  const { builtinModules } = await import('node:module')
+  const scan = await esbuild.build({
+    absWorkingDir: root, entryPoints: entries, bundle: true, packages: 'external', write: false, metafile: true,
+    outdir: join(root, '.scan'), platform: 'node', format: 'esm', logLevel: 'silent'
+  })
+  const specifiers = new Set()
+  for (const input of Object.values(scan.metafile.inputs)) {
+    for (const imported of input.imports) {
+      const spec = imported.path
+      if (!imported.external || spec.startsWith('node:') || spec.startsWith('.') || spec.startsWith('/') || builtinModules.includes(spec)) continue
+      if (!NOT_BUNDLED.has(packageOf(spec)) && isEsmPackage(root, packageOf(spec))) specifiers.add(spec)
+    }
+  }
+  const bundled = [...specifiers].sort()
+  const fileOf = spec => spec === packageOf(spec) ? 'index' : spec.slice(packageOf(spec).length + 1)
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: Object.fromEntries(bundled.map(spec => [`${packageOf(spec)}/${fileOf(spec)}`, spec])),
+    outdir: outDir,
+    chunkNames: '.chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: [...NOT_BUNDLED],
+    // CommonJS code inside the bundles calls require() (of node: builtins): give it one.
+    banner: { js: "import { createRequire as __gossipchainRequire } from 'node:module'; const require = __gossipchainRequire(import.meta.url);" },
+    logLevel: 'warning'
+  })
+  const exportsOf = new Map()
+  for (const spec of bundled) {
+    const pkg = packageOf(spec)
+    if (!exportsOf.has(pkg)) exportsOf.set(pkg, {})
+    exportsOf.get(pkg)[spec === pkg ? '.' : `./${fileOf(spec)}`] = `./${fileOf(spec)}.js`
+  }
+  for (const [pkg, exportsMap] of exportsOf) {
+    writeFileSync(join(outDir, pkg, 'package.json'), JSON.stringify({ name: pkg, private: true, type: 'module', exports: exportsMap }, null, 2) + '\n')
+  }
+  return bundled
 }
 
 /**

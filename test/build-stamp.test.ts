@@ -2,10 +2,11 @@
 // in a copy of the checkout, the first run builds dist/, an edit of src/ makes the next run rebuild,
 // concurrent runs build once, and without esbuild a stale dist/ is refused with one clear line.
 import { spawn } from 'node:child_process'
+import { realpathSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { expect } from 'chai'
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
@@ -42,6 +43,15 @@ describe('bin/gossipchain.js and bin/build.js: compiled code, never a stale buil
     expect((await run(dir, ['bin/build.js', '--check'])).code).to.equal(0)
     const stamp = JSON.parse(await readFile(join(dir, 'dist', 'build-stamp.json'), 'utf8'))
     expect(stamp.sourceHash).to.match(/^[0-9a-f]{64}$/)
+    // The ESM packages are pre-bundled into dist/node_modules, and code in dist/ resolves them there;
+    // the native LevelDB binding stays in the real node_modules.
+    expect(stamp.bundledPackages).to.include.members(['libp2p', '@libp2p/gossipsub', 'hono', 'zod'])
+    expect(stamp.bundledPackages).to.not.include('classic-level')
+    const resolved = await run(join(dir, 'dist'), ['--input-type=module', '-e', "console.log(import.meta.resolve('libp2p')); console.log(import.meta.resolve('classic-level'))"])
+    expect(resolved.stdout.trim().split('\n'), resolved.stderr).to.deep.equal([
+      pathToFileURL(join(dir, 'dist', 'node_modules', 'libp2p', 'index.js')).href,
+      pathToFileURL(realpathSync(join(repoRoot, 'node_modules', 'classic-level', 'index.js'))).href
+    ])
 
     const again = await run(dir, ['bin/gossipchain.js', '--version'])
     expect(again.stderr).to.equal('') // fresh: no build

@@ -103,7 +103,7 @@ describe('README: the three-node scenario as a script (docs/design.md §13)', fu
     sids.push(run.sid)
     expect(run.code, `${run.stdout}\n${run.stderr}`).to.equal(0)
     // It did what it says: the signed record was mined on the first node.
-    expect(run.stdout).to.include('harvested 20 kg of tomatoes')
+    expect(run.stdout, run.stderr).to.include('harvested 20 kg of tomatoes')
     expect(run.stdout).to.match(/"index":1/)
     // (curl prints no final newline: a node's line may follow its output on the same line)
     expect(run.stdout.match(/SIGTERM: stopping$/gm), run.stdout).to.have.length(3)
