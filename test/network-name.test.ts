@@ -9,8 +9,8 @@ import {
 import { blockTopic, syncProtocol, txTopic } from '../src/p2p/constants.js'
 import { expectOneLineError, killAllCli, runCli } from './helpers/cli.js'
 import { makeTx } from './helpers/fixtures.js'
-import { connect, networkIdOf, pendingOf, postTx, waitForMesh } from './helpers/network.js'
-import { NodeProcess, stopAll, waitFor } from './helpers/node-process.js'
+import { connect, killAll, networkIdOf, NodeProcess, pendingOf, waitFor, waitForMesh } from '../src/devnet/index.js'
+import { postTx } from './helpers/network.js'
 
 const LONGEST = 'n'.repeat(MAX_NETWORK_NAME_CHARS - 4) + '.v_1'
 const params = (name: string): { name: string, genesisTimestamp: number, bits: number } => ({ name, genesisTimestamp: 1767225600, bits: 8 })
@@ -72,7 +72,7 @@ describe('network-name rule (one rule in src/core/network.ts)', function () {
   this.timeout(120_000)
   afterEach(async () => {
     killAllCli()
-    await stopAll()
+    await killAll()
   })
 
   it('NETWORK_NAME_60_CHARS: a 60-character network name is refused at config time with the rule in the message (it used to pass the config and crash the node at start)', async () => {
