@@ -12,7 +12,9 @@
 //  1. every src/**/*.ts file is transpiled to dist/, one file per module (ESM, source maps), and every
 //     other file of src/ is copied as is: dist/ has src/'s layout, so paths relative to
 //     import.meta.url (worker scripts) mean the same in both;
-//  2. the ESM packages src/ imports are pre-bundled into dist/node_modules/ (one entry per imported
+//  2. the web page (src/ui, docs/design.md §9) is bundled for the browser into dist/public/ by
+//     src/ui/build.ts, run from the step-1 output;
+//  3. the ESM packages src/ imports are pre-bundled into dist/node_modules/ (one entry per imported
 //     specifier, shared code in chunks), where Node finds them before the real node_modules: a node
 //     then loads a few dozen files instead of ~850, which halves its start CPU (0.8 -> 0.45 s) and
 //     takes ~15 MB off its RSS (measured here; what makes 100 nodes fit a 2-core machine). Native and
@@ -22,7 +24,7 @@
 import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 /** The package root (bin/ sits right below it). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -154,6 +156,9 @@ export async function build ({ root = ROOT, onlyIfStale = false, log = () => {} 
         mkdirSync(dirname(target), { recursive: true })
         copyFileSync(file, target)
       }
+      // The page: src/ui/build.ts as just compiled, writing into the new dist/.
+      const uiBuild = join(out, 'ui', 'build.js')
+      if (existsSync(uiBuild)) await (await import(pathToFileURL(uiBuild).href)).writeUi(join(out, 'public'))
       const vendored = await bundlePackages(esbuild, root, files.filter(f => f.endsWith('.ts') && !f.endsWith('.d.ts')), join(out, 'node_modules'))
       const stamp = { sourceHash: status.hash, builtAt: new Date().toISOString(), node: process.version, bundledPackages: vendored }
       writeFileSync(join(out, STAMP_FILE), JSON.stringify(stamp, null, 2) + '\n')

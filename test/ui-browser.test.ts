@@ -19,7 +19,7 @@ import { openWalletText, parseWalletText, walletFileText } from '../src/wallet/w
 import { ARTIFACTS_DIR, launchChromium, recordingContext, screenshot, TEST_HOST, type RecordedRequest } from './helpers/browser.js'
 import { runCli } from './helpers/cli.js'
 import { makeTx, TEST_NETWORK } from './helpers/fixtures.js'
-import { freePort, NodeProcess, stopAll, waitFor } from './helpers/node-process.js'
+import { freePort, killAll as stopAll, NodeProcess, waitFor } from '../src/devnet/index.js'
 import { httpsGet, makeSelfSignedCert } from './helpers/tls.js'
 
 const NET = networkId(TEST_NETWORK)

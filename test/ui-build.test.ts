@@ -2,14 +2,13 @@
 // the CLI, never of the node's native ones; `npm run build` writes it to dist/public/ and a compiled node
 // serves exactly those bytes; a node run from the sources builds it in memory and serves it with an ETag.
 import { expect } from 'chai'
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { Hono } from 'hono'
 import { createErrorHandler } from '../src/http/error-handler.js'
 import { createUiRoutes, CONTENT_SECURITY_POLICY, pageShell } from '../src/http/routes/ui-routes.js'
 import { buildUi, PUBLIC_DIR, type UiBuild } from '../src/ui/build.js'
-import { NodeProcess, stopAll } from './helpers/node-process.js'
+import { killAll, NodeProcess } from '../src/devnet/index.js'
 
 const distCli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 
@@ -18,7 +17,7 @@ describe('web page bundle', function () {
   let bundle: UiBuild
 
   before(async () => { bundle = await buildUi() })
-  after(async () => { await stopAll() })
+  after(async () => { await killAll() })
 
   it('holds the modules the CLI signs with (core, wallet) and the browser signer, never the node\'s native crypto', () => {
     const inputs = bundle.inputs.map(p => p.replace(/\\/g, '/'))
@@ -58,8 +57,8 @@ describe('web page bundle', function () {
   })
 
   it('a compiled node (npm run build) serves dist/public as built', async function () {
-    if (!existsSync(distCli) || !existsSync(`${PUBLIC_DIR}/app.js`)) this.skip() // CI builds before it tests
-    const node = await NodeProcess.start({ compiled: true })
+    const node = await NodeProcess.start() // compiled: dist/ is (re)built from src/ first when stale
+    expect(node.child.spawnargs[1]).to.equal(distCli)
     const served = new Uint8Array(await (await fetch(`${node.url}/ui/app.js`)).arrayBuffer())
     expect(served).to.deep.equal(new Uint8Array(await readFile(`${PUBLIC_DIR}/app.js`)))
     expect((await fetch(`${node.url}/`)).headers.get('content-security-policy')).to.equal(CONTENT_SECURITY_POLICY)

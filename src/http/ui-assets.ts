@@ -1,6 +1,6 @@
 // Where the page's bundle comes from (docs/design.md §9). A compiled node (dist/, what `npm run build`
 // makes and the Docker image runs) serves dist/public/, written by the build. A node run from the
-// TypeScript sources (tsx: `npm start` on a fresh clone, the tests) bundles src/ui in memory on the
+// TypeScript sources (tsx: tests that run src/ in process) bundles src/ui in memory on the
 // first request, so the page it serves is always its own source's, never a stale dist/.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'

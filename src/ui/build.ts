@@ -1,7 +1,7 @@
 // Bundles the web page (docs/design.md §9) with esbuild: src/ui/main.ts and everything it imports (the same
 // core and wallet modules the CLI runs, @noble for hashes and Ed25519, qrcode) into one ES module and one
-// stylesheet. `npm run build` writes them to dist/public/; a node run from the TypeScript sources (tsx,
-// `npm start` on a fresh clone) bundles them in memory on the first request instead (src/http/ui-assets.ts).
+// stylesheet. `npm run build` (bin/build.js) writes them to dist/public/; a node run from the TypeScript
+// sources (tsx, in-process tests) bundles them in memory on the first request instead (src/http/ui-assets.ts).
 // Node-only: never imported by the page itself.
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
