@@ -131,6 +131,15 @@ describe(`docker-compose.yml under podman-compose (project ${PROJECT})`, functio
     for (const container of containers) expect(inspect(container.name, '{{.State.Health.Status}}'), container.name).to.equal('healthy')
   })
 
+  it('every node serves the web page at / (bundled into the image at build time)', async () => {
+    for (const node of nodes.values()) {
+      const res = await fetch(`${node.url}/`, { signal: AbortSignal.timeout(5_000) })
+      expect(res.status, `${node.url}/`).to.equal(200)
+      expect(res.headers.get('content-type'), `${node.url}/`).to.match(/^text\/html/)
+      expect(await res.text(), `${node.url}/`).to.match(/<script[^>]+src=/)
+    }
+  })
+
   it('runs the image as the non-root user node, with node as PID 1 and /data owned by it', () => {
     const container = containers.find(c => c.service === 'node-1')!
     const result = spawnSync('podman', ['exec', container.name, 'sh', '-c', 'id -un; tr "\\0" " " < /proc/1/cmdline; echo; stat -c %U /data'], { encoding: 'utf8' })
