@@ -113,7 +113,8 @@ describe('monitoring profile: Grafana and the gossipchain dashboard (docs/design
     expect(source.isDefault).to.equal(true)
   })
 
-  it('the compose service mounts the provisioning and the dashboards where the provider and the home dashboard look', () => {
+  it('the compose service (a pinned Grafana) mounts the provisioning and the dashboards where the provider and the home dashboard look', () => {
+    expect(compose.services.grafana.image).to.match(/^grafana\/grafana:\d+\.\d+\.\d+$/)
     const mounts = bindMounts('grafana')
     const provisioning = mounts.find(m => m.source === 'monitoring/grafana/provisioning')
     const dashboards = mounts.find(m => m.source === 'monitoring/grafana/dashboards')
