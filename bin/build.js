@@ -260,7 +260,9 @@ export async function ensureBuilt ({ root = ROOT, log = () => {} } = {}) {
 }
 
 async function main (args) {
-  const log = line => { process.stderr.write(`gossipchain build: ${line}\n`) }
+  // Run by bin/gossipchain.js before a command: its lines then read as the command's own.
+  const prefix = args.includes('--as-gossipchain') ? 'gossipchain' : 'gossipchain build'
+  const log = line => { process.stderr.write(`${prefix}: ${line}\n`) }
   if (args.includes('--check')) {
     const status = buildStatus()
     process.stdout.write(`${status.state}: ${status.reason}\n`)
@@ -281,7 +283,7 @@ function isEntryPoint () {
 
 if (isEntryPoint()) {
   main(process.argv.slice(2)).then(code => { process.exitCode = code }, err => {
-    process.stderr.write(`gossipchain build: ${err.message}\n`)
+    process.stderr.write(`${process.argv.includes('--as-gossipchain') ? 'gossipchain' : 'gossipchain build'}: ${err.message}\n`)
     process.exitCode = 1
   })
 }

@@ -55,6 +55,8 @@ export interface DevnetOptions {
   onProgress?: (progress: { started: number, total: number }) => void
   /** 'compiled' (default) or 'source' (tsx: slower, more memory). */
   runtime?: 'compiled' | 'source'
+  /** How long one node may take to serve its facade; default 120 s (a busy machine starts slowly). */
+  readyTimeoutMs?: number
 }
 
 export interface Devnet {
@@ -129,7 +131,8 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
           mineInterval: miners.has(i) ? opts.mineInterval ?? 0 : 0,
           trace: tracePath(i),
           extraArgs: extra,
-          runtime
+          runtime,
+          readyTimeoutMs: opts.readyTimeoutMs ?? 120_000
         })
         opts.onProgress?.({ started: ++started, total: n })
       }
