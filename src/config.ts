@@ -7,6 +7,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { MAX_MINER_THREADS } from './chain/miner-pool.js'
 import { isNetworkName, NETWORK_NAME_RULE } from './core/network.js'
+import { TRACE_FORMATS, type TraceFormat } from './metrics/trace-format.js'
 import { WALLET_NAME_PATTERN } from './wallet/wallet-file.js'
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -29,8 +30,10 @@ export interface NodeConfig {
   minerThreads: number | 'auto'
   /** When set, admin routes need `Authorization: Bearer <apiToken>` (docs/design.md §7). */
   apiToken: string | undefined
-  /** NDJSON event trace file (docs/design.md §10). */
+  /** Event trace file, appended to (docs/design.md §10). */
   trace: string | undefined
+  /** What --trace writes: the node's events (ndjson) or go-libp2p-pubsub's tracer events (pubsub). */
+  traceFormat: TraceFormat
   /** Accept the legacy RSA transaction body (docs/design.md §2). */
   legacyTransactions: boolean
   mempool: { maxCount: number, maxBytes: number }
@@ -63,6 +66,7 @@ export const DEFAULT_CONFIG: Readonly<NodeConfig> = Object.freeze({
   minerThreads: 'auto',
   apiToken: undefined,
   trace: undefined,
+  traceFormat: 'ndjson',
   legacyTransactions: true,
   mempool: Object.freeze({ maxCount: 10_000, maxBytes: 32 * 1024 * 1024 }),
   announce: Object.freeze([]) as unknown as string[],
@@ -108,6 +112,7 @@ export interface ConfigFlags {
   minerThreads?: string | number
   apiToken?: string
   trace?: string
+  traceFormat?: string
   legacyTransactions?: string | boolean
   mempoolMaxCount?: string | number
   mempoolMaxBytes?: string | number
@@ -190,6 +195,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'minerThreads', kind: 'integer', schema: z.union([z.literal('auto'), z.int().min(1).max(MAX_MINER_THREADS)]), expected: `"auto" (one per core) or an integer from 1 to ${MAX_MINER_THREADS}`, env: 'GOSSIPCHAIN_MINER_THREADS', flag: 'minerThreads' },
   { key: 'apiToken', kind: 'string', schema: z.string().min(1), expected: 'a non-empty string', env: 'GOSSIPCHAIN_API_TOKEN', flag: 'apiToken' },
   { key: 'trace', kind: 'string', schema: z.string().min(1), expected: 'a non-empty file path', env: 'GOSSIPCHAIN_TRACE', flag: 'trace' },
+  { key: 'traceFormat', kind: 'string', schema: z.enum(TRACE_FORMATS as [TraceFormat, ...TraceFormat[]]), expected: `one of ${TRACE_FORMATS.join(', ')}`, env: 'GOSSIPCHAIN_TRACE_FORMAT', flag: 'traceFormat' },
   { key: 'legacyTransactions', kind: 'boolean', schema: z.boolean(), expected: 'true or false', env: 'GOSSIPCHAIN_LEGACY_TRANSACTIONS', flag: 'legacyTransactions' },
   { key: 'mempool.maxCount', kind: 'integer', schema: z.int().min(1).max(10_000_000), expected: 'an integer from 1 to 10000000', env: 'GOSSIPCHAIN_MEMPOOL_MAX_COUNT', flag: 'mempoolMaxCount' },
   { key: 'mempool.maxBytes', kind: 'integer', schema: z.int().min(1024).max(2 ** 40), expected: 'a byte count, an integer >= 1024', env: 'GOSSIPCHAIN_MEMPOOL_MAX_BYTES', flag: 'mempoolMaxBytes' },

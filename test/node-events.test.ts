@@ -44,7 +44,7 @@ describe('node event stream (src/node/events.ts)', () => {
     const stream = new NodeEventStream()
     expect(() => stream.on(() => {}, ['nope' as never])).to.throw(TypeError, '"types"')
     for (const capacity of [0, -1, 1.5, 2_000_000]) expect(() => stream.subscribe({ capacity })).to.throw(RangeError, '"capacity"')
-    expect(NODE_EVENT_TYPES).to.have.length(9)
+    expect(NODE_EVENT_TYPES).to.have.length(15)
   })
 
   it('a subscription yields queued events in order, and a waiting reader gets the next one', async () => {

@@ -41,7 +41,15 @@ export function logEvents (events: NodeEvents, logger: Logger, init: EventLogIni
         return
       case 'gossip':
       case 'publish':
+      case 'duplicate':
         // One per message: the trace and /events carry them, the log does not.
+        return
+      case 'graft':
+      case 'prune':
+      case 'join':
+      case 'pubsub:add-peer':
+      case 'pubsub:remove-peer':
+        // gossipsub's router at work: the trace and /events carry them.
         return
       default: {
         const unknown: never = event

@@ -48,9 +48,41 @@ export interface PublishEvent {
   msgId: string
   /** Peers gossipsub sent it to directly. */
   recipients: number
+  /** When we handed it to gossipsub (ms since epoch): the start of its propagation (`at` comes after the send). */
+  publishedAt: number
   createdAt?: number
   bytes: number
 }
+
+/**
+ * A copy of a message gossipsub had seen already, dropped before validation (go-libp2p-pubsub's
+ * DUPLICATE_MESSAGE). The first copy is the `gossip` event (or our own `publish`).
+ */
+export interface DuplicateEvent {
+  type: 'duplicate'
+  at: number
+  topic: GossipTopicKind
+  msgId: string
+  /** The peer that forwarded the copy. */
+  from: string
+}
+
+/**
+ * gossipsub put `peer` into our mesh of `topic` (we grafted it, or accepted its GRAFT), or took it out
+ * (a PRUNE either way): go-libp2p-pubsub's GRAFT and PRUNE trace events, at the same points.
+ */
+export interface GraftEvent { type: 'graft', at: number, topic: GossipTopicKind, peer: string }
+export interface PruneEvent { type: 'prune', at: number, topic: GossipTopicKind, peer: string }
+
+/** We joined a topic (subscribed; gossipsub builds its mesh): go-libp2p-pubsub's JOIN. */
+export interface JoinEvent { type: 'join', at: number, topic: GossipTopicKind }
+
+/**
+ * gossipsub added a peer to its router (a connection whose peer speaks gossipsub) or removed it:
+ * go-libp2p-pubsub's ADD_PEER and REMOVE_PEER. `peer:connect` is the libp2p connection itself.
+ */
+export interface PubsubPeerAddedEvent { type: 'pubsub:add-peer', at: number, peer: string }
+export interface PubsubPeerRemovedEvent { type: 'pubsub:remove-peer', at: number, peer: string }
 
 /** The main chain has a new head. */
 export interface HeadEvent {
@@ -118,12 +150,14 @@ export interface BanEvent {
 export type NodeEvent =
   | GossipEvent | PublishEvent | HeadEvent | ReorgEvent | SyncEvent
   | PeerConnectEvent | PeerDisconnectEvent | PenaltyEvent | BanEvent
+  | DuplicateEvent | GraftEvent | PruneEvent | JoinEvent | PubsubPeerAddedEvent | PubsubPeerRemovedEvent
 
 export type NodeEventType = NodeEvent['type']
 
 /** Every event type, in a stable order (for filters, metrics labels, validation). */
 export const NODE_EVENT_TYPES: readonly NodeEventType[] = [
-  'gossip', 'publish', 'head', 'reorg', 'sync', 'peer:connect', 'peer:disconnect', 'penalty', 'ban'
+  'gossip', 'publish', 'head', 'reorg', 'sync', 'peer:connect', 'peer:disconnect', 'penalty', 'ban',
+  'duplicate', 'graft', 'prune', 'join', 'pubsub:add-peer', 'pubsub:remove-peer'
 ]
 
 type WithoutAt<E> = E extends unknown ? Omit<E, 'at'> : never

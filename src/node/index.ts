@@ -17,8 +17,8 @@ import { createUiRoutes } from '../http/routes/ui-routes.js'
 import { serveFacade } from '../http/server.js'
 import { uiAssets } from '../http/ui-assets.js'
 import { createLogger, type Logger } from '../logger.js'
-import { TraceWriter } from '../metrics/trace.js'
-import { syncProtocol } from '../p2p/constants.js'
+import { createObservability } from '../metrics/observability.js'
+import { blockTopic, syncProtocol, txTopic } from '../p2p/constants.js'
 import { gossip, type Gossip } from '../p2p/gossip.js'
 import { createHost, type Host, type HostInit } from '../p2p/host.js'
 import { httpOverLibp2pServer, type HttpOverLibp2pServer } from '../p2p/http-over-libp2p.js'
@@ -42,7 +42,7 @@ export interface NodeOptions {
   log?: (line: string) => void
   /** Wall clock in ms. */
   now?: () => number
-  /** libp2p's metrics (e.g. @libp2p/prometheus-metrics); libp2p takes it only when the host is created. */
+  /** libp2p's metrics; default @libp2p/prometheus-metrics on the node's own registry (GET /metrics). */
   libp2pMetrics?: HostInit['metrics']
   /** More gossipsub options (e.g. `metricsRegister`), applied last. */
   gossipsub?: Partial<GossipsubOpts>
@@ -113,15 +113,9 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
     })
     const network = chain.networkId
 
-    if (config.trace !== undefined) {
-      const trace = await TraceWriter.open(config.trace)
-      const off = events.on(event => { trace.write(event) })
-      cleanups.push(async () => {
-        off()
-        await trace.close()
-        if (trace.dropped > 0) logger.warn(`trace: ${trace.dropped} events dropped because ${config.trace} could not keep up`)
-      })
-    }
+    // /metrics, /events and --trace (src/metrics): one registry per node, fed by the event stream.
+    const observability = await createObservability({ config, events, topics: { tx: txTopic(network), block: blockTopic(network) }, logger })
+    cleanups.push(async () => await observability.close())
 
     const handlers = createGossipHandlers({ chain, logger })
     const host: NodeHost = await createHost<NodeServices>({
@@ -131,8 +125,8 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
       announce: config.announce,
       bootstrap: config.bootstrap,
       network,
-      metrics: opts.libp2pMetrics,
-      gossipsub: opts.gossipsub === undefined ? undefined : { options: opts.gossipsub },
+      metrics: opts.libp2pMetrics ?? observability.libp2pMetrics,
+      gossipsub: { options: { ...observability.gossipsubOptions, ...opts.gossipsub } },
       services: {
         gossip: gossip({ network, validateTx: handlers.tx, validateBlock: handlers.block, now }),
         syncServer: httpOverLibp2pServer({ protocol: syncProtocol(network), handler: syncHandler(chain) }),
@@ -143,9 +137,10 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
     const peerId = host.peerId.toString()
     const { gossip: gossipService, syncLoop: sync, reputation } = host.services
 
-    const detachSources = connectEventSources(events, { chain, host, gossip: gossipService, sync, reputation })
+    const detachSources = connectEventSources(events, { chain, host, gossip: gossipService, sync, reputation, pubsub: host.services.pubsub })
     cleanups.push(async () => { detachSources() })
     logEvents(events, logger, { syncing: () => sync.syncing().length > 0 })
+    await observability.attach({ peerId, chain, peerCount: () => host.getPeers().length, meshPeers: () => gossipService.meshPeers() })
 
     const publish = createPublisher({ gossip: gossipService, logger })
     // A block whose parent we lack: its sender probably has blocks we do not.
@@ -162,8 +157,11 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
     cleanups.push(async () => await miner.stop())
 
     const networkApi = createNetworkApi({ host, gossip: gossipService, sync, network, logger }, publish)
-    const mounts: Array<{ path: string, routes: Hono }> = []
-    const middleware: MiddlewareHandler[] = []
+    const mounts: Array<{ path: string, routes: Hono }> = [
+      { path: '/metrics', routes: observability.metrics.routes },
+      { path: '/events', routes: observability.eventsRoute.routes }
+    ]
+    const middleware: MiddlewareHandler[] = [observability.metrics.httpMiddleware]
     let app: Hono | undefined
     let httpUrl: string | undefined
     let state: NodeState = 'created'
@@ -185,6 +183,8 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
         await host.start()
         const facade = await serveFacade(app, { host: config.httpHost, port: config.httpPort, tls })
         cleanups.push(async () => await facade.close())
+        // Runs before the facade closes: its /events streams end now instead of holding the close up.
+        cleanups.push(async () => { observability.closeStreams() })
         httpUrl = `${facade.scheme}://${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${facade.port}`
         miner.startAuto(config.mineInterval)
       } catch (err) {

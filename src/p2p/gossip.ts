@@ -67,8 +67,16 @@ export interface GossipPublication {
   id: string
   msgId: string
   recipients: number
+  /** When it was handed to gossipsub (ms): receipts elsewhere can precede the end of publish(). */
+  publishedAt: number
   createdAt?: number
   bytes: number
+}
+
+/** We subscribed to a topic (go-libp2p-pubsub's JOIN). */
+export interface GossipJoin {
+  topic: string
+  kind: GossipKind
 }
 
 export interface UnknownParentRequest {
@@ -80,6 +88,7 @@ export interface UnknownParentRequest {
 export interface GossipEvents {
   gossip: CustomEvent<GossipReceipt>
   publish: CustomEvent<GossipPublication>
+  join: CustomEvent<GossipJoin>
   'unknown-parent': CustomEvent<UnknownParentRequest>
 }
 
@@ -123,7 +132,10 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
 
   /** Gossipsub refuses subscriptions until it has started, which happens alongside us. */
   afterStart (): void {
-    for (const topic of this.validators.keys()) this.components.pubsub.subscribe(topic)
+    for (const topic of this.validators.keys()) {
+      this.components.pubsub.subscribe(topic)
+      this.safeDispatchEvent('join', { detail: { topic, kind: topic === this.txTopic ? 'tx' : 'block' } })
+    }
     this.subscribed = true
   }
 
@@ -172,6 +184,7 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
 
   private async publish (kind: GossipKind, topic: string, id: string, timestampSeconds: number, item: object): Promise<{ recipients: number }> {
     const data = encoder.encode(JSON.stringify(item))
+    const publishedAt = this.now()
     const result = await this.components.pubsub.publish(topic, data)
     const recipients = result.recipients.length
     this.safeDispatchEvent('publish', {
@@ -181,6 +194,7 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
         id,
         msgId: messageId(data),
         recipients,
+        publishedAt,
         createdAt: typeof timestampSeconds === 'number' ? Math.round(timestampSeconds * 1000) : undefined,
         bytes: data.byteLength
       }

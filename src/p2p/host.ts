@@ -17,6 +17,7 @@ import { peerReputation } from './peer-reputation.js'
 import type { BootstrapDialer, BootstrapInit } from './bootstrap.js'
 import type { PeerReputation, PeerReputationInit } from './peer-reputation.js'
 import type { GossipSub, GossipsubOpts, PublishResult, TopicValidatorResult } from '@libp2p/gossipsub'
+import type { PeerScore } from '@libp2p/gossipsub/score'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
@@ -37,6 +38,8 @@ export interface GossipsubService extends GossipSub {
     batchPublish?: boolean
   }): Promise<PublishResult>
   reportMessageValidationResult(msgId: string, propagationSource: string, acceptance: TopicValidatorResult): void
+  /** Its peer score, called where go-libp2p-pubsub calls its RawTracer (src/node/event-sources.ts taps it). */
+  readonly score: PeerScore
 }
 
 export interface HostServices extends ServiceMap {
