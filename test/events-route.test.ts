@@ -11,8 +11,7 @@ import { serveFacade, type RunningFacade } from '../src/http/server.js'
 import { createEventsRoute, type EventClientEnd, type EventsRoute } from '../src/metrics/events-route.js'
 import { NodeEventStream, type NodeEvent } from '../src/node/events.js'
 import { makeTx } from './helpers/fixtures.js'
-import { connect, networkIdOf, waitForMesh } from './helpers/network.js'
-import { NodeProcess, stopAll, waitFor } from './helpers/node-process.js'
+import { connect, networkIdOf, NodeProcess, stopAll, waitFor, waitForMesh } from '../src/devnet/index.js'
 
 /** A minimal SSE reader over fetch: data events parsed as JSON, comments kept. */
 class SseClient {

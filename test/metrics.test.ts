@@ -16,7 +16,7 @@ import { createNodeMetrics } from '../src/metrics/node-metrics.js'
 import { NodeEventStream } from '../src/node/events.js'
 import { createNode, type GossipchainNode } from '../src/node/index.js'
 import { makeTx } from './helpers/fixtures.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '../src/devnet/index.js'
 
 /** Samples of a Prometheus text exposition: `name{labels}` -> value. */
 function samples (text: string): Map<string, number> {

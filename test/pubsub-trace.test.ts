@@ -18,7 +18,7 @@ import { blockTopic, txTopic } from '../src/p2p/constants.js'
 import { gossip, type Gossip } from '../src/p2p/gossip.js'
 import { createHost, type Host } from '../src/p2p/host.js'
 import { makeTx } from './helpers/fixtures.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor } from '../src/devnet/index.js'
 
 /**
  * TraceEvent as go-libp2p-pubsub declares it in pb/trace.proto at commit
@@ -55,7 +55,8 @@ function traceEventType (): protobuf.Type {
   event.add(message('Graft', [['peerID', 1, 'bytes'], ['topic', 2, 'string']]))
   event.add(message('Prune', [['peerID', 1, 'bytes'], ['topic', 2, 'string']]))
   new protobuf.Root().define('pubsub.pb').add(event)
-  return event.resolveAll()
+  event.resolveAll()
+  return event
 }
 
 const TraceEvent = traceEventType()

@@ -4,13 +4,14 @@
 // hands an existing entry back whenever a name is registered again, whatever the registry. With two
 // nodes in one process (in-process tests), the second node's libp2p would then record into the first
 // node's metrics, and its start-time gauges (connections, streams per protocol) would never reach its
-// own registry. So each node loads its own instance of the module (an import URL with a distinct
-// query string is a distinct ES module instance): its map is per node, and its registry is ours.
-// A node process loads it once, as it would anyway.
+// own registry. So each further node in a process loads its own instance of the module (an import
+// URL with a distinct query string is a distinct ES module instance): its map is per node, and its
+// registry is ours. A node process (one node) uses the module as imported, nothing is loaded twice.
 import type { Registry } from 'prom-client'
-import type * as PrometheusMetricsModule from '@libp2p/prometheus-metrics'
+import * as firstInstance from '@libp2p/prometheus-metrics'
 
-type PrometheusMetricsFactory = ReturnType<typeof PrometheusMetricsModule.prometheusMetrics>
+type PrometheusMetricsModule = typeof firstInstance
+type PrometheusMetricsFactory = ReturnType<PrometheusMetricsModule['prometheusMetrics']>
 
 let instances = 0
 
@@ -20,8 +21,9 @@ let instances = 0
  */
 export async function libp2pPrometheusMetrics (registry: Registry): Promise<PrometheusMetricsFactory> {
   if (registry == null || typeof registry.registerMetric !== 'function') throw new TypeError('libp2pPrometheusMetrics: "registry" must be a prom-client Registry')
-  const url = `${import.meta.resolve('@libp2p/prometheus-metrics')}?gossipchain-node=${++instances}`
-  const module = await import(url) as typeof PrometheusMetricsModule
+  const module = ++instances === 1
+    ? firstInstance
+    : await import(`${import.meta.resolve('@libp2p/prometheus-metrics')}?gossipchain-node=${instances}`) as PrometheusMetricsModule
   return module.prometheusMetrics({
     registry,
     collectDefaultMetrics: true,
