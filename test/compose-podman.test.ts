@@ -4,7 +4,8 @@
 // 1. The Dockerfile's base image, node:20-bookworm-slim, is built locally (deploy/podman/base-image.sh):
 //    no image can be pulled here. It is kept between runs while Node and the script are unchanged.
 // 2. `podman-compose build node-1` builds gossipchain:local from the Dockerfile, as `up --build` would.
-// 3. `podman-compose up -d node-1 node-2 node-3 node-4 peer` with GOSSIPCHAIN_PEERS=2 and an API token:
+// 3. `podman-compose up -d node-1 node-2 node-3 node-4 peer` with GOSSIPCHAIN_PEERS=2 and an API token
+//    (a container whose published port another process took meanwhile is started again until it is free):
 //    the services are named because podman-compose 1.0.3 ignores `profiles` (it would start the
 //    monitoring services, whose images cannot be pulled here).
 // 4. Every container's compose health check is run (`podman healthcheck run`: without systemd, podman
@@ -60,17 +61,24 @@ describe(`docker-compose.yml under podman-compose (project ${PROJECT})`, functio
     // Docker format keeps the Dockerfile's HEALTHCHECK in the image (the OCI format has no field for it).
     await timed('image gossipchain:local (podman-compose build)', async () =>
       await compose_(['build', 'node-1'], 'build', { BUILDAH_FORMAT: 'docker' }))
-    // Again: the build takes minutes, and on a shared machine other tests use these ports too.
-    for (const port of [8000, 8001, 8002, 8003]) await expectPortFree(port)
     started = true
     await timed(`podman-compose up -d ${services.join(' ')}`, async () => await compose_(['up', '-d', ...services], 'up'))
     containers = listContainers()
     expect(containers.map(c => c.service).sort()).to.deep.equal([...services, ...Array(PEERS - 1).fill('peer')].sort())
-    // podman-compose goes on when a container fails to start: say which and why, with its output.
-    const notRunning = containers.filter(c => inspect(c.name, '{{.State.Status}}') !== 'running')
-    if (notRunning.length > 0) {
-      throw new Error(notRunning.map(c => `${c.name} is ${inspect(c.name, '{{.State.Status}}')}: ${inspect(c.name, '{{.State.Error}}')}\n${logsOf(c.name)}`).join('\n') +
-        `\npodman-compose up:\n${readFileSync(join(logDir, 'up.log'), 'utf8').slice(-4000)}`)
+    // podman-compose goes on when a container fails to start. A published port taken meanwhile (on a
+    // shared machine other tests use 8000-8002 too) is waited out; anything else fails the run.
+    for (const container of containers.filter(c => inspect(c.name, '{{.State.Status}}') !== 'running')) {
+      const deadline = Date.now() + 120_000
+      for (;;) {
+        const start = spawnSync('podman', ['start', container.name], { encoding: 'utf8' })
+        if (start.status === 0) break
+        if (!/address already in use/.test(start.stderr) || Date.now() > deadline) {
+          throw new Error(`${container.name} does not start: ${start.stderr}\n${logsOf(container.name)}\n` +
+            `podman-compose up:\n${readFileSync(join(logDir, 'up.log'), 'utf8').slice(-4000)}`)
+        }
+        console.log(`      ${container.name}: ${/listen tcp\S* (\S+?):? bind/.exec(start.stderr)?.[1] ?? 'a port'} is in use; retrying`)
+        await new Promise(resolve => setTimeout(resolve, 2_000))
+      }
     }
 
     await timed('all containers healthy (their compose health checks)', async () => {
