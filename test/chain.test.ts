@@ -70,6 +70,21 @@ describe('Chain service', function () {
     await expectCode(chain.submitTx(tx), TxErrorCode.ALREADY_IN_CHAIN)
   })
 
+  it('a tx displaced from a full mempool by a fair newcomer stays pending and journaled: a restart brings it back', async () => {
+    await store.close()
+    await rm(dir, { recursive: true, force: true })
+    await openChain({ maxCount: 4 })
+    const flood = []
+    for (let i = 0; i < 4; i++) flood.push(await chain.submitTx(makeTx(NET, `flood ${i}`, { signer: 5 })))
+    const honest = await chain.submitTx(makeTx(NET, 'honest', { signer: 6 }))
+    expect(chain.pending().map(t => t.id)).to.deep.equal([...flood.slice(0, 3), honest].map(t => t.id))
+    expect((await chain.lookupTx(flood[3].id))?.status).to.equal('pending')
+    await expectCode(chain.submitTx(flood[3]), TxErrorCode.DUPLICATE)
+    await store.close()
+    await openChain({ maxCount: 4 })
+    expect(chain.pending().map(t => t.id)).to.have.members([...flood, honest].map(t => t.id))
+  })
+
   it('TX_MEMPOOL_FULL: refuses, never drops', async () => {
     await store.close()
     await rm(dir, { recursive: true, force: true })

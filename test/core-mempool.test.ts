@@ -71,4 +71,82 @@ describe('core mempool', () => {
     expect(() => new Mempool({ maxCount: 0, maxBytes: 1 })).to.throw(TypeError, /maxCount/)
     expect(() => new Mempool({ maxCount: 1, maxBytes: 1.5 })).to.throw(TypeError, /maxBytes/)
   })
+
+  describe('fair shares (docs/design.md §12)', () => {
+    const by = (signer: string, n: number, from = 0): ReturnType<typeof makeTx>[] =>
+      Array.from({ length: n }, (_, i) => makeTx(1000 + from + i, { data: `${signer} ${from + i}` }, signer))
+
+    it('below half full anyone gets in; above it a sender past its share is refused, before any room is taken', () => {
+      const pool = new Mempool({ maxCount: 40, maxBytes: 1_000_000, minShareCount: 1 })
+      for (const tx of by('mallory', 20)) pool.add(tx) // 50%: no shares yet
+      for (const tx of by('alice', 1)) pool.add(tx)
+      // Two senders: a share is 20 each; mallory already holds 20.
+      const err = refusal(() => pool.add(by('mallory', 1, 20)[0]))
+      expect(err.code).to.equal(TxErrorCode.MEMPOOL_SHARE_EXCEEDED)
+      expect(err.meta).to.include({ party: 'sender', count: 20, shareCount: 20, parties: 2 })
+      expect(() => { pool.admission(by('mallory', 1, 21)[0]) }).to.throw(TxError)
+      expect(pool.count).to.equal(21)
+    })
+
+    it('a source past its share is refused too (a gossip peer relaying many keys)', () => {
+      const pool = new Mempool({ maxCount: 40, maxBytes: 1_000_000, minShareCount: 1 })
+      for (let i = 0; i < 20; i++) pool.add(makeTx(2000 + i, {}, `sybil ${i}`), 'peer:evil')
+      pool.add(makeTx(3000, {}, 'carol'), 'http:127.0.0.1')
+      const err = refusal(() => pool.add(makeTx(2100, {}, 'sybil new'), 'peer:evil'))
+      expect(err.code).to.equal(TxErrorCode.MEMPOOL_SHARE_EXCEEDED)
+      expect(err.meta.party).to.equal('source')
+      pool.add(makeTx(3001, {}, 'dave'), 'http:127.0.0.1') // the other source still has room
+    })
+
+    it('full: a newcomer within its share takes the room of the newest tx of whoever is most over theirs, which is handed back, not dropped', () => {
+      const pool = new Mempool({ maxCount: 10, maxBytes: 1_000_000, minShareCount: 1 })
+      const flood = by('mallory', 10)
+      for (const tx of flood) pool.add(tx)
+      const honest = by('alice', 1)[0]
+      expect(pool.add(honest)).to.deep.equal([flood[9]])
+      expect(pool.count).to.equal(10)
+      expect(pool.has(flood[9].id)).to.equal(false)
+      expect(pool.add(by('bob', 1)[0])).to.deep.equal([flood[8]])
+      // Nobody over a share (3 senders, shares of 3, mallory still over): eviction goes on while someone is.
+      expect(pool.held('sender', flood[0].senderPK).count).to.equal(8)
+      // The caller can refuse displacement (no room to keep the displaced): then it is a plain "full".
+      expect(refusal(() => pool.add(by('carol', 1)[0], undefined, { displaceAtMost: 0 })).code).to.equal(TxErrorCode.MEMPOOL_FULL)
+    })
+
+    it('TX_MEMPOOL_FULL when full and nobody holds more than a fair share', () => {
+      const pool = new Mempool({ maxCount: 4, maxBytes: 1_000_000, minShareCount: 1, threshold: 1 })
+      for (const name of ['a', 'b', 'c', 'd']) pool.add(by(name, 1)[0])
+      expect(refusal(() => pool.add(by('e', 1)[0])).code).to.equal(TxErrorCode.MEMPOOL_FULL)
+    })
+
+    it('a local source over its share gives room from its own most over-share sender (local clients share one source)', () => {
+      const pool = new Mempool({ maxCount: 20, maxBytes: 1_000_000, minShareCount: 1 })
+      const flood = by('mallory', 20)
+      for (const tx of flood) pool.add(tx, 'http:127.0.0.1')
+      expect(pool.add(by('alice', 1)[0], 'http:127.0.0.1')).to.deep.equal([flood[19]])
+    })
+
+    it('blocks take txs round-robin over sources, then senders, arrival order within a sender', () => {
+      const pool = new Mempool({ maxCount: 100, maxBytes: 1_000_000 })
+      const m = by('mallory', 6)
+      for (const tx of m) pool.add(tx, 'peer:evil')
+      const a = by('alice', 2)
+      const b = by('bob', 1)
+      pool.add(a[0], 'http:1'); pool.add(b[0], 'http:1'); pool.add(a[1], 'http:1')
+      const picked = pool.select({ maxTxs: 6, maxBytes: 1_000_000 }).map(t => t.id)
+      expect(picked).to.deep.equal([m[0], a[0], m[1], b[0], m[2], a[1]].map(t => t.id))
+    })
+
+    it('pages by arrival number: a cursor stays valid while txs leave', () => {
+      const pool = new Mempool({ maxCount: 100, maxBytes: 1_000_000 })
+      const txs = by('alice', 5)
+      for (const tx of txs) pool.add(tx)
+      const first = pool.page(0, 2)
+      expect(first.txs).to.deep.equal(txs.slice(0, 2))
+      pool.remove([txs[0].id, txs[2].id])
+      const second = pool.page(first.next!, 2)
+      expect(second.txs).to.deep.equal([txs[3], txs[4]])
+      expect(second.next).to.equal(undefined)
+    })
+  })
 })

@@ -11,16 +11,18 @@ import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../src/core/er
  */
 const NOT_THE_SENDERS_FAULT = new Set<RuleCode>([
   TxErrorCode.DUPLICATE, TxErrorCode.ALREADY_IN_CHAIN, TxErrorCode.MEMPOOL_FULL, TxErrorCode.FUTURE_TIMESTAMP, TxErrorCode.LEGACY_DISABLED,
+  TxErrorCode.MEMPOOL_SHARE_EXCEEDED,
   BlockErrorCode.ALREADY_KNOWN, BlockErrorCode.UNKNOWN_PARENT, BlockErrorCode.TIMESTAMP_TOO_NEW,
   BlockErrorCode.FORK_TOO_DEEP, BlockErrorCode.SIDE_BRANCHES_FULL
 ])
 
-/** docs/design.md §7: 400 invalid, 409 duplicate, 413 too big, 503 mempool (or side-branch store) full. */
+/** docs/design.md §7: 400 invalid, 409 duplicate, 413 too big, 429 over a fair share, 503 mempool (or side-branch store) full. */
 const DESIGNED_STATUS: Partial<Record<RuleCode, number>> = {
   [TxErrorCode.DUPLICATE]: 409,
   [TxErrorCode.ALREADY_IN_CHAIN]: 409,
   [TxErrorCode.TOO_LARGE]: 413,
   [TxErrorCode.MEMPOOL_FULL]: 503,
+  [TxErrorCode.MEMPOOL_SHARE_EXCEEDED]: 429,
   [BlockErrorCode.ALREADY_KNOWN]: 409,
   [BlockErrorCode.TOO_LARGE]: 413,
   [BlockErrorCode.SIDE_BRANCHES_FULL]: 503
@@ -42,9 +44,11 @@ describe('ruleErrorOutcome (the one error mapping)', () => {
     it(`${code}: HTTP ${status}, gossip ${peerFault ? 'reject (the sender\'s fault)' : 'ignore'}`, () => {
       const outcome = ruleErrorOutcome(error)
       expect(outcome).to.deep.equal({
-        code, message: 'x', httpStatus: status, gossip: peerFault ? 'reject' : 'ignore', unknownParent: code === BlockErrorCode.UNKNOWN_PARENT
+        code, message: 'x', httpStatus: status, gossip: peerFault ? 'reject' : 'ignore', unknownParent: code === BlockErrorCode.UNKNOWN_PARENT,
+        // Only a push past a fair share is charged as a flood (docs/design.md §12).
+        ...(code === TxErrorCode.MEMPOOL_SHARE_EXCEEDED ? { flood: true } : {})
       })
-      expect([400, 404, 409, 413, 503]).to.include(outcome!.httpStatus)
+      expect([400, 404, 409, 413, 429, 503]).to.include(outcome!.httpStatus)
     })
   }
 

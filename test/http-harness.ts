@@ -11,7 +11,7 @@ import { genesisBlock, networkId } from '../src/core/block.js'
 import type { Block, Tx } from '../src/core/types.js'
 import { createNodeVerifier } from '../src/crypto/node-verifier.js'
 import { createApp } from '../src/http/app.js'
-import type { FacadeDeps, NetworkApi, PeerInfo } from '../src/http/types.js'
+import type { FacadeDeps, NetworkApi, PeerInfo, PeerSyncSummary } from '../src/http/types.js'
 import { BlockStore } from '../src/store/block-store.js'
 import { TEST_NETWORK } from './helpers/fixtures.js'
 
@@ -28,6 +28,9 @@ export class FakeNetwork implements NetworkApi {
   peerList: PeerInfo[] = [{ peerId: OTHER_PEER_ID, addresses: ['/ip4/10.0.0.2/tcp/9000'] }]
   /** What connect does; default: resolves with the /p2p/ id of the address. */
   connectImpl: (multiaddr: string, signal: AbortSignal) => Promise<string> = async addr => addr.slice(addr.lastIndexOf('/p2p/') + 5)
+  readonly syncs: string[] = []
+  /** What syncWith does; default: the peer had nothing new. */
+  syncImpl: (peerId: string, signal: AbortSignal) => Promise<PeerSyncSummary | undefined> = async () => ({ outcome: 'up-to-date', imported: 0 })
 
   nodeInfo (): { peerId: string, addresses: string[], network: string } {
     return { peerId: SELF_PEER_ID, addresses: [`/ip4/127.0.0.1/tcp/9000/p2p/${SELF_PEER_ID}`], network: NET }
@@ -38,6 +41,11 @@ export class FakeNetwork implements NetworkApi {
   async connect (multiaddr: string, signal: AbortSignal): Promise<string> {
     this.connects.push(multiaddr)
     return await this.connectImpl(multiaddr, signal)
+  }
+
+  async syncWith (peerId: string, signal: AbortSignal): Promise<PeerSyncSummary | undefined> {
+    this.syncs.push(peerId)
+    return await this.syncImpl(peerId, signal)
   }
 
   publishTx (tx: Tx): void { this.publishedTxs.push(tx) }

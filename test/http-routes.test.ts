@@ -10,7 +10,8 @@ import type { Block } from '../src/core/types.js'
 import { BLOCK_DISCARDED } from '../src/http/routes/block-routes.js'
 import { HttpError, HttpErrorCode } from '../src/http/http-error.js'
 import { makeTx, mineOn, TEST_NETWORK } from './helpers/fixtures.js'
-import { call, GENESIS, legacyBody, NET, openHarness, OTHER_PEER_ID, SELF_PEER_ID, type Harness } from './http-harness.js'
+import { call, GENESIS, legacyBody, NET, openHarness, OTHER_PEER_ID, SELF_PEER_ID, type Harness, type Reply } from './http-harness.js'
+import type { PeerSyncSummary } from '../src/http/types.js'
 
 const BITS = TEST_NETWORK.bits
 
@@ -91,6 +92,62 @@ describe('http facade routes', function () {
       const pending = await call(h.app, 'GET', '/pending_tx')
       expect(pending.status).to.equal(200)
       expect(pending.body).to.deep.equal([tx])
+    })
+
+    it('unbounded responses (defect 4): GET /pending_tx is one page at a time, streamed, with a Link to the next', async () => {
+      const posted = []
+      for (let i = 0; i < 5; i++) {
+        const tx = makeTx(NET, `paged ${i}`, { signer: 10 + i })
+        expect((await call(h.app, 'POST', '/new_transaction', tx)).status).to.equal(201)
+        posted.push(tx)
+      }
+      const first = await call(h.app, 'GET', '/pending_tx?limit=2')
+      expect(first.body).to.deep.equal(posted.slice(0, 2)) // the original shape: a bare array
+      expect(first.headers.get('x-total-count')).to.equal('5')
+      const next = /^<([^>]+)>; rel="next"$/.exec(first.headers.get('link') ?? '')?.[1]
+      expect(next).to.be.a('string')
+      // The cursor is an arrival number: a tx leaving the mempool does not shift the next page.
+      h.chain.mempool.remove([posted[0].id])
+      const second = await call(h.app, 'GET', next!)
+      expect(second.body).to.deep.equal(posted.slice(2, 4))
+      const last = await call(h.app, 'GET', /^<([^>]+)>/.exec(second.headers.get('link')!)![1])
+      expect(last.body).to.deep.equal([posted[4]])
+      expect(last.headers.get('link')).to.equal(null)
+      // Without a query, old clients get the first page (up to the default limit), as a bare array.
+      expect((await call(h.app, 'GET', '/pending_tx')).body).to.deep.equal(posted.slice(1))
+      expectError(await call(h.app, 'GET', '/pending_tx?limit=1001'), 400, HttpErrorCode.BAD_QUERY)
+      expectError(await call(h.app, 'GET', '/pending_tx?from=-1'), 400, HttpErrorCode.BAD_QUERY)
+    })
+
+    it('mempool monopoly (defect 3): a fresh sender gets into a mempool one sender filled, and that sender then gets 429; nothing acknowledged is dropped', async () => {
+      const small = await openHarness({ mempoolMaxCount: 40 })
+      try {
+        const flood = []
+        for (let i = 0; ; i++) {
+          const tx = makeTx(NET, `flood ${i}`, { signer: 7 })
+          const r = await call(small.app, 'POST', '/new_transaction', tx)
+          if (r.status !== 201) {
+            expectError(r, 503, TxErrorCode.MEMPOOL_FULL) // alone, it shares with nobody: only the size stops it
+            break
+          }
+          flood.push(tx)
+        }
+        expect(flood).to.have.length(40)
+        const honest = makeTx(NET, 'honest', { signer: 8 })
+        expect((await call(small.app, 'POST', '/new_transaction', honest)).status).to.equal(201)
+        // Now two share it: the flooder is over its share and refused before any signature work.
+        expectError(await call(small.app, 'POST', '/new_transaction', makeTx(NET, 'more flood', { signer: 7 })), 429, TxErrorCode.MEMPOOL_SHARE_EXCEEDED)
+        // The tx that made room is parked, still pending and journaled, not dropped.
+        const displaced = flood[flood.length - 1]
+        expect((await call(small.app, 'GET', '/pending_tx?limit=1000')).body.map((t: { id: string }) => t.id)).to.not.include(displaced.id)
+        expect((await call(small.app, 'GET', `/tx/${displaced.id}`)).body.status).to.equal('pending')
+        // The next block takes from both senders, and the displaced tx comes back.
+        const mined = await call(small.app, 'POST', '/mine')
+        expect(mined.body.block.transactions.map((t: { id: string }) => t.id)).to.include(honest.id)
+        expect((await call(small.app, 'GET', '/pending_tx?limit=1000')).body.map((t: { id: string }) => t.id)).to.include(displaced.id)
+      } finally {
+        await small.close()
+      }
     })
 
     it('TX_DUPLICATE: the same tx twice is 409 and gossiped once', async () => {
@@ -352,9 +409,10 @@ describe('http facade routes', function () {
       const fetchImpl = nodeInfoFetch(remoteInfo)
       const app = (await reopen({ fetchImpl })).app
       const r = await call(app, 'POST', '/register_with', { node_address: 'http://127.0.0.1:8001' }, { 'Content-Type': 'application/json' })
-      expect(r).to.deep.include({ status: 200, body: { message: 'Registration successful', peer: OTHER_PEER_ID } })
+      expect(r).to.deep.include({ status: 200, body: { message: 'Registration successful', peer: OTHER_PEER_ID, sync: { outcome: 'up-to-date', imported: 0 } } })
       expect(fetchImpl.urls).to.deep.equal(['http://127.0.0.1:8001/node_info'])
       expect(h.network.connects).to.deep.equal([`/ip4/127.0.0.1/tcp/9001/p2p/${OTHER_PEER_ID}`])
+      expect(h.network.syncs).to.deep.equal([OTHER_PEER_ID])
     })
 
     it('falls back to the next address when a dial fails', async () => {
@@ -368,7 +426,7 @@ describe('http facade routes', function () {
     it('dials a multiaddr directly', async () => {
       const addr = `/ip4/127.0.0.1/tcp/9002/p2p/${OTHER_PEER_ID}`
       const r = await call(h.app, 'POST', '/register_with', { node_address: addr })
-      expect(r.body).to.deep.equal({ message: 'Registration successful', peer: OTHER_PEER_ID })
+      expect(r.body).to.deep.equal({ message: 'Registration successful', peer: OTHER_PEER_ID, sync: { outcome: 'up-to-date', imported: 0 } })
       expect(h.network.connects).to.deep.equal([addr])
     })
 
@@ -392,50 +450,77 @@ describe('http facade routes', function () {
       expect(h.network.connects).to.deep.equal([])
     })
 
-    it('PEER_UNREACHABLE: the facade URL does not answer', async () => {
-      const fetchImpl = (async () => { throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }) }) as typeof fetch
-      const app = (await reopen({ fetchImpl })).app
-      const r = await call(app, 'POST', '/register_with', { node_address: 'http://127.0.0.1:8001' })
-      expectError(r, 502, HttpErrorCode.PEER_UNREACHABLE)
-      expect(r.body.error).to.contain('ECONNREFUSED')
-    })
+    /** docs/design.md §7: a 4xx, and one sentence for every way of not finding a node there (no port scanner). */
+    function expectUnreachable (r: Reply, origin: string): void {
+      expectError(r, 422, HttpErrorCode.PEER_UNREACHABLE)
+      expect(r.body.error).to.equal(`no gossipchain node answered at ${origin}`)
+    }
 
-    it('PEER_UNREACHABLE: every dial fails', async () => {
-      h.network.connectImpl = async () => { throw new Error('dial timed out') }
-      expectError(await call(h.app, 'POST', '/register_with', { node_address: `/ip4/10.1.1.1/tcp/9000/p2p/${OTHER_PEER_ID}` }), 502, HttpErrorCode.PEER_UNREACHABLE)
-    })
-
-    it('PEER_TIMEOUT: /node_info that never answers is abandoned at the deadline', async () => {
+    it('PEER_UNREACHABLE (defect 8): a closed port, an open one that is not a node, a timeout and a bad answer read the same', async () => {
+      const refused = (async () => { throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }) }) as typeof fetch
       const hanging = (async (_url: unknown, init?: RequestInit) => await new Promise<Response>((_resolve, reject) => {
         init?.signal?.addEventListener('abort', () => { reject(init.signal!.reason) })
       })) as typeof fetch
-      const app = (await reopen({ fetchImpl: hanging, nodeInfoTimeoutMs: 50 })).app
-      expectError(await call(app, 'POST', '/register_with', { node_address: 'http://127.0.0.1:8001' }), 502, HttpErrorCode.PEER_TIMEOUT)
+      const answers: Array<[string, typeof fetch, number?]> = [
+        ['closed port', refused],
+        ['silent port', hanging, 50],
+        ['oversized', nodeInfoFetch('x'.repeat(64 * 1024 + 1))],
+        ['not JSON', nodeInfoFetch('<html>not json</html>')],
+        ['bad peer id', nodeInfoFetch({ peerId: 'nope', addresses: [], network: NET })],
+        ['bad addresses', nodeInfoFetch({ peerId: OTHER_PEER_ID, addresses: 'x', network: NET })],
+        ['an array', nodeInfoFetch([1, 2, 3])],
+        ['an error status', nodeInfoFetch({ error: 'down' }, { status: 500 })],
+        ['a redirect', nodeInfoFetch('', { status: 302, headers: { location: 'http://169.254.169.254/' } })]
+      ]
+      for (const [, fetchImpl, nodeInfoTimeoutMs] of answers) {
+        const app = (await reopen({ fetchImpl, nodeInfoTimeoutMs })).app
+        expectUnreachable(await call(app, 'POST', '/register_with', { node_address: 'http://127.0.0.1:8001' }), 'http://127.0.0.1:8001')
+      }
+      expect(h.network.connects).to.deep.equal([])
     })
 
-    it('PEER_TIMEOUT: a dial + sync that outlives connectTimeoutMs', async () => {
-      const app = (await reopen({ connectTimeoutMs: 50 })).app
+    it('PEER_UNREACHABLE: every dial fails, whatever the reason', async () => {
+      const addr = `/ip4/10.1.1.1/tcp/9000/p2p/${OTHER_PEER_ID}`
+      for (const reason of ['dial timed out', 'connect ECONNREFUSED', 'noise handshake failed']) {
+        h.network.connectImpl = async () => { throw new Error(reason) }
+        expectUnreachable(await call(h.app, 'POST', '/register_with', { node_address: addr }), addr)
+      }
+      expect(h.network.syncs).to.deep.equal([])
+    })
+
+    it('register_with without a deadline (defect 6): one deadline for /node_info, dial and sync together', async () => {
+      const app = (await reopen({ connectTimeoutMs: 300 })).app
+      h.network.syncImpl = async (_peer, signal) => await new Promise(resolve => {
+        signal.addEventListener('abort', () => { resolve({ outcome: 'failed', imported: 0, code: 'SYNC_ABANDONED' }) })
+      })
+      const started = Date.now()
+      const r = await call(app, 'POST', '/register_with', { node_address: `/ip4/10.1.1.1/tcp/9000/p2p/${OTHER_PEER_ID}` })
+      expectError(r, 422, HttpErrorCode.PEER_TIMEOUT)
+      expect(Date.now() - started).to.be.below(3000)
+      // A slow dial eats into the same deadline.
       h.network.connectImpl = async (_addr, signal) => await new Promise<string>((_resolve, reject) => {
         signal.addEventListener('abort', () => { reject(new Error('aborted')) })
       })
-      expectError(await call(app, 'POST', '/register_with', { node_address: `/ip4/10.1.1.1/tcp/9000/p2p/${OTHER_PEER_ID}` }), 502, HttpErrorCode.PEER_TIMEOUT)
+      expectError(await call(app, 'POST', '/register_with', { node_address: `/ip4/10.1.1.1/tcp/9000/p2p/${OTHER_PEER_ID}` }), 422, HttpErrorCode.PEER_UNREACHABLE)
     })
 
-    it('PEER_BAD_RESPONSE: an oversized, non-JSON, wrong-shaped or failing /node_info', async () => {
-      const cases: Array<[unknown, ResponseInit?]> = [
-        ['x'.repeat(64 * 1024 + 1)],
-        ['<html>not json</html>'],
-        [{ peerId: 'nope', addresses: [], network: NET }],
-        [{ peerId: OTHER_PEER_ID, addresses: 'x', network: NET }],
-        [[1, 2, 3]],
-        [{ error: 'down' }, { status: 500 }],
-        ['', { status: 302, headers: { location: 'http://169.254.169.254/' } }]
+    it('register_with answers 200 only after a sync: what the sync found is the answer', async () => {
+      const addr = `/ip4/127.0.0.1/tcp/9002/p2p/${OTHER_PEER_ID}`
+      const cases: Array<[PeerSyncSummary | undefined, number, string]> = [
+        [{ outcome: 'lied', imported: 0, code: 'SYNC_SHORT_BATCH' }, 422, HttpErrorCode.PEER_BAD_CHAIN],
+        [{ outcome: 'invalid-data', imported: 3, code: 'SYNC_INVALID_BLOCK' }, 422, HttpErrorCode.PEER_BAD_CHAIN],
+        [{ outcome: 'wrong-network', imported: 0, code: 'SYNC_WRONG_NETWORK' }, 400, HttpErrorCode.NETWORK_MISMATCH],
+        [{ outcome: 'failed', imported: 0, code: 'SYNC_TIMEOUT' }, 422, HttpErrorCode.PEER_SYNC_FAILED],
+        [{ outcome: 'stopped', imported: 0 }, 503, HttpErrorCode.NODE_STOPPING],
+        [undefined, 503, HttpErrorCode.SYNC_BUSY]
       ]
-      for (const [body, init] of cases) {
-        const app = (await reopen({ fetchImpl: nodeInfoFetch(body, init) })).app
-        expectError(await call(app, 'POST', '/register_with', { node_address: 'http://127.0.0.1:8001' }), 502, HttpErrorCode.PEER_BAD_RESPONSE)
+      for (const [summary, status, code] of cases) {
+        h.network.syncImpl = async () => summary
+        expectError(await call(h.app, 'POST', '/register_with', { node_address: addr }), status, code)
       }
-      expect(h.network.connects).to.deep.equal([])
+      h.network.syncImpl = async () => ({ outcome: 'synced', imported: 7 })
+      const ok = await call(h.app, 'POST', '/register_with', { node_address: addr })
+      expect(ok).to.deep.include({ status: 200, body: { message: 'Registration successful', peer: OTHER_PEER_ID, sync: { outcome: 'synced', imported: 7 } } })
     })
 
     it('/register_node dials, then answers the original {length, chain, peers}', async () => {

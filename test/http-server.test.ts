@@ -1,6 +1,7 @@
 // The facade over a real socket (src/http/server.ts): port 0, real fetch, body limit on the wire.
 import { expect } from 'chai'
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { serveFacade, type RunningFacade } from '../src/http/server.js'
 import { HttpErrorCode } from '../src/http/http-error.js'
 import { makeTx } from './helpers/fixtures.js'
@@ -68,7 +69,7 @@ describe('http facade server', function () {
     h.network.connectImpl = async (addr, signal) => { abortedAtDial = signal.aborted; return addr.slice(addr.lastIndexOf('/p2p/') + 5) }
     const res = await fetch(`${base}/register_with`, { method: 'POST', body: JSON.stringify({ node_address: `/ip4/127.0.0.1/tcp/9009/p2p/${OTHER_PEER_ID}` }) })
     expect(res.status).to.equal(200)
-    expect(await res.json()).to.deep.equal({ message: 'Registration successful', peer: OTHER_PEER_ID })
+    expect(await res.json()).to.deep.equal({ message: 'Registration successful', peer: OTHER_PEER_ID, sync: { outcome: 'up-to-date', imported: 0 } })
     expect(abortedAtDial).to.equal(false)
   })
 
@@ -95,4 +96,90 @@ describe('http facade server', function () {
     try { await serveFacade(h.app, { host: '127.0.0.1', port: 70000 }) } catch (e) { err = e }
     expect(String(err)).to.match(/"port"/)
   })
+
+  describe('bounds (docs/design.md §12) and Node\'s own errors as JSON (§7)', () => {
+    let bounded: RunningFacade
+
+    before(async () => {
+      bounded = await serveFacade(h.app, { host: '127.0.0.1', port: 0, limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, maxConnections: 4, idleTimeoutMs: 2000 } })
+    })
+    after(async () => { await bounded?.close() })
+
+    /** Send raw bytes; resolves with everything the server sent before it closed (or `waitMs` passed). */
+    async function raw (data: string, waitMs = 3000): Promise<{ text: string, closed: boolean }> {
+      return await new Promise(resolve => {
+        const socket = connect(bounded.port, '127.0.0.1')
+        let text = ''
+        const timer = setTimeout(() => { socket.destroy(); resolve({ text, closed: false }) }, waitMs)
+        socket.on('data', d => { text += d.toString() })
+        socket.on('error', () => {})
+        socket.on('close', () => { clearTimeout(timer); resolve({ text, closed: true }) })
+        socket.write(data)
+      })
+    }
+
+    function jsonOf (text: string): { status: number, body: { error: string, code: string } } {
+      const [head, body] = text.split('\r\n\r\n')
+      expect(head).to.match(/content-type: application\/json/i)
+      return { status: Number(head.split(' ')[1]), body: JSON.parse(body) }
+    }
+
+    const cases: Array<[string, string, number, string]> = [
+      ['HEADERS_TOO_LARGE: headers over 16 KiB (Node\'s 431)', `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, HttpErrorCode.HEADERS_TOO_LARGE],
+      ['BAD_CONTENT_LENGTH: a Content-Length that is not a number', 'POST /new_transaction HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400, HttpErrorCode.BAD_CONTENT_LENGTH],
+      ['BAD_CONTENT_LENGTH: two Content-Lengths', 'POST /new_transaction HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', 400, HttpErrorCode.BAD_CONTENT_LENGTH],
+      ['BAD_HOST: a malformed Host header', 'GET /health HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n', 400, HttpErrorCode.BAD_HOST],
+      ['BAD_REQUEST: not HTTP at all', 'HELLO\r\n\r\n', 400, HttpErrorCode.BAD_REQUEST],
+      ['REQUEST_TIMEOUT: headers that never end (slowloris)', 'GET /health HTTP/1.1\r\nHost: x\r\n', 408, HttpErrorCode.REQUEST_TIMEOUT],
+      ['REQUEST_TIMEOUT: a slow upload is cut', 'POST /new_transaction HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"a":', 408, HttpErrorCode.REQUEST_TIMEOUT]
+    ]
+    for (const [title, request, status, code] of cases) {
+      it(title, async () => {
+        const { text } = await raw(request)
+        const answer = jsonOf(text)
+        expect(answer.status).to.equal(status)
+        expect(answer.body.code).to.equal(code)
+        expect(answer.body.error).to.be.a('string').and.not.equal('')
+      })
+    }
+
+    it('a request without Host is served (HTTP/1.0 clients), with the bound host', async () => {
+      const { text } = await raw('GET /health HTTP/1.0\r\n\r\n')
+      expect(text).to.match(/^HTTP\/1\.1 200/)
+    })
+
+    it('TOO_MANY_CONNECTIONS (defect 5): connections over the cap get a JSON 503 and are closed; under it, service goes on', async () => {
+      const held = await Promise.all(Array.from({ length: 4 }, async () => await new Promise<ReturnType<typeof connect>>(resolve => {
+        const s = connect(bounded.port, '127.0.0.1', () => { resolve(s) })
+        s.on('error', () => {})
+      })))
+      try {
+        await waitUntil(() => bounded.connections === 4)
+        const over = await raw('GET /health HTTP/1.1\r\nHost: x\r\n\r\n')
+        expect(over.closed).to.equal(true)
+        const answer = jsonOf(over.text)
+        expect(answer.status).to.equal(503)
+        expect(answer.body.code).to.equal(HttpErrorCode.TOO_MANY_CONNECTIONS)
+      } finally {
+        for (const s of held) s.destroy()
+      }
+      await waitUntil(() => bounded.connections === 0)
+      expect((await fetch(`http://127.0.0.1:${bounded.port}/health`)).status).to.equal(200)
+    })
+
+    it('an idle connection (a client that sends nothing, or stops reading) is closed after the idle timeout', async () => {
+      const started = Date.now()
+      const idle = await raw('', 5000)
+      expect(idle.closed).to.equal(true)
+      expect(Date.now() - started).to.be.below(4000)
+    })
+  })
 })
+
+async function waitUntil (condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}

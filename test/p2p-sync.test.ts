@@ -9,7 +9,7 @@ import { SYNC_ERROR_OUTCOMES } from '../src/p2p/sync-errors.js'
 import { MAX_BLOCKS_PER_REQUEST, MAX_LOCATOR_HASHES, syncProtocol } from '../src/p2p/constants.js'
 import type { Host } from '../src/p2p/host.js'
 import type { SyncSource, SyncStatus } from '../src/p2p/sync-routes.js'
-import type { SyncLoop, SyncResult, SyncTarget } from '../src/p2p/sync-loop.js'
+import type { SyncLoop, SyncLoopInit, SyncResult, SyncTarget } from '../src/p2p/sync-loop.js'
 import type { Block } from '../src/core/types.js'
 import type { ServiceMap } from '@libp2p/interface'
 import { nodeSha256Hex } from '../src/crypto/sha256.js'
@@ -87,6 +87,8 @@ class FakeChain implements SyncSource, SyncTarget {
   }
 
   headWork (): bigint { return BigInt(this.blocks.length) }
+  /** Every block weighs 1, genesis included. */
+  workAt (index: number): bigint { return BigInt(index + 1) }
   hasBlock (hash: string): boolean { return this.byHash.has(hash) }
 
   async importBlocks (blocks: unknown[], from: string): Promise<{ imported: number, error?: { code: string, message: string, peerFault: boolean } }> {
@@ -209,7 +211,8 @@ describe('sync loop (docs/design.md §5)', function () {
   const hosts: Array<Host<ServiceMap>> = []
   afterEach(async () => { await Promise.all(hosts.splice(0).map(async h => { await h.stop() })) })
 
-  async function node (chain: FakeChain, opts: { bootstrap?: string[], syncOnConnect?: boolean, network?: string, requestTimeoutMs?: number } = {}): Promise<Host<S>> {
+  type LoopOptions = Pick<SyncLoopInit, 'syncOnConnect' | 'requestTimeoutMs' | 'maxConcurrentSyncs' | 'maxManualSyncs' | 'stallMs' | 'timeBudgetMs' | 'batchSize'>
+  async function node (chain: FakeChain, opts: { bootstrap?: string[], network?: string } & LoopOptions = {}): Promise<Host<S>> {
     const network = opts.network ?? NETWORK
     const host = await createHost<S>({
       privateKey: await generateKeyPair('Ed25519'),
@@ -218,7 +221,18 @@ describe('sync loop (docs/design.md §5)', function () {
       network,
       services: {
         syncServer: httpOverLibp2pServer({ protocol: syncProtocol(network), handler: syncHandler(chain) }),
-        sync: syncLoop({ network, source: chain, target: chain, syncOnConnect: opts.syncOnConnect, requestTimeoutMs: opts.requestTimeoutMs })
+        sync: syncLoop({
+          network,
+          source: chain,
+          target: chain,
+          syncOnConnect: opts.syncOnConnect,
+          requestTimeoutMs: opts.requestTimeoutMs,
+          maxConcurrentSyncs: opts.maxConcurrentSyncs,
+          maxManualSyncs: opts.maxManualSyncs,
+          stallMs: opts.stallMs,
+          timeBudgetMs: opts.timeBudgetMs,
+          batchSize: opts.batchSize
+        })
       }
     })
     hosts.push(host as unknown as Host<ServiceMap>)
@@ -275,7 +289,8 @@ describe('sync loop (docs/design.md §5)', function () {
     liar.claimExtra = 1000
     const victim = new FakeChain(full.slice(0, 1))
     const liarHost = await node(liar, { syncOnConnect: false })
-    const victimHost = await node(victim, { syncOnConnect: false })
+    // Full batches (19 of 19), then an empty one: it served everything it has, not what it claimed.
+    const victimHost = await node(victim, { syncOnConnect: false, batchSize: 19 })
     await victimHost.dial(liarHost.getMultiaddrs()[0])
     const result = await victimHost.services.sync.requestSync(liarHost.peerId)
     expect(result).to.include({ outcome: 'lied', imported: 19 })
@@ -400,6 +415,100 @@ describe('sync loop (docs/design.md §5)', function () {
     expect(first).to.equal(second)
     expect(first?.outcome).to.equal('synced')
     expect(client.imports.reduce((n, i) => n + i.count, 0)).to.equal(299)
+  })
+
+  /** A peer that holds a slot: its status claims a chain longer than ours, and it never serves a batch. */
+  function stallingPeer (full: Block[]): FakeChain {
+    return Object.assign(new FakeChain(full), { blocksAfter: async () => await new Promise<undefined>(() => {}) })
+  }
+
+  it('SYNC_SHORT_BATCH (defect 1, sync slots): a peer that serves a block at a time, short of its head, is penalised and dropped', async () => {
+    const full = fakeChain(300)
+    const dribbler = Object.assign(new FakeChain(full), {
+      async blocksAfter (hash: string) {
+        const at = full.findIndex(b => b.hash === hash)
+        return full.slice(at + 1, at + 2)
+      }
+    })
+    const peerHost = await node(dribbler, { syncOnConnect: false })
+    const victimHost = await node(new FakeChain(full.slice(0, 1)), { syncOnConnect: false })
+    await victimHost.dial(peerHost.getMultiaddrs()[0])
+    const result = await victimHost.services.sync.requestSync(peerHost.peerId)
+    expect(result).to.include({ outcome: 'lied', imported: 0, batches: 1 })
+    expect(result?.error?.code).to.equal(SyncErrorCode.SHORT_BATCH)
+    expect(victimHost.services.reputation.isBanned(peerHost.peerId)).to.equal(true)
+  })
+
+  it('SYNC_WORK_INDEX_MISMATCH: a status whose work is not what its height weighs is caught before any download', async () => {
+    const full = fakeChain(10)
+    const boaster = Object.assign(new FakeChain(full), {
+      status () { return { ...FakeChain.prototype.status.call(this), head: { hash: full[9].hash, index: 9, work: '1000000000000' } } }
+    })
+    const peerHost = await node(boaster, { syncOnConnect: false })
+    const victim = new FakeChain(full.slice(0, 1))
+    const victimHost = await node(victim, { syncOnConnect: false })
+    await victimHost.dial(peerHost.getMultiaddrs()[0])
+    const result = await victimHost.services.sync.requestSync(peerHost.peerId)
+    expect(result).to.include({ outcome: 'invalid-data', batches: 0 })
+    expect(result?.error?.code).to.equal(SyncErrorCode.WORK_INDEX_MISMATCH)
+    expect(victim.imports).to.have.length(0)
+  })
+
+  it('SYNC_EVICTED (defect 1): stalled syncs holding every slot give one up to an honest peer within the stall time', async () => {
+    const full = fakeChain(50)
+    const victim = new FakeChain(full.slice(0, 1))
+    const victimHost = await node(victim, { syncOnConnect: false, maxConcurrentSyncs: 2, stallMs: 300, requestTimeoutMs: 3000 })
+    const stallers = await Promise.all([0, 1].map(async () => await node(stallingPeer(full), { syncOnConnect: false })))
+    for (const h of stallers) await victimHost.dial(h.getMultiaddrs()[0])
+    const stalled = stallers.map(h => victimHost.services.sync.requestSync(h.peerId, 'connect'))
+    await waitFor('both slots taken', () => victimHost.services.sync.syncing().length === 2 ? true : undefined, WAIT_MS, POLL_MS)
+    const honestHost = await node(new FakeChain(full), { syncOnConnect: false })
+    await victimHost.dial(honestHost.getMultiaddrs()[0])
+    const started = Date.now()
+    const honest = await victimHost.services.sync.requestSync(honestHost.peerId, 'unknown-parent')
+    expect(honest?.outcome).to.equal('synced')
+    expect(Date.now() - started).to.be.below(5000) // not the stallers' 10 s request timeout
+    expect(victim.tip.hash).to.equal(full[49].hash)
+    const ended = (await Promise.all(stalled)).filter(r => r?.error?.code === SyncErrorCode.EVICTED)
+    expect(ended).to.have.length.at.least(1)
+    expect(ended.every(r => r?.outcome === 'failed')).to.equal(true) // evicted, not penalised
+  })
+
+  it('a manual sync (/register_with) has its own slots: background syncs that fill theirs cannot keep it out', async () => {
+    const full = fakeChain(30)
+    const victimHost = await node(new FakeChain(full.slice(0, 1)), { syncOnConnect: false, maxConcurrentSyncs: 1, stallMs: 60_000 })
+    const staller = await node(stallingPeer(full), { syncOnConnect: false })
+    await victimHost.dial(staller.getMultiaddrs()[0])
+    void victimHost.services.sync.requestSync(staller.peerId, 'connect')
+    await waitFor('the background slot taken', () => victimHost.services.sync.syncing().length === 1 ? true : undefined, WAIT_MS, POLL_MS)
+    const honestHost = await node(new FakeChain(full), { syncOnConnect: false })
+    await victimHost.dial(honestHost.getMultiaddrs()[0])
+    // A periodic sync finds no slot and does not wait; a manual one runs at once.
+    expect(await victimHost.services.sync.requestSync(honestHost.peerId, 'interval')).to.equal(undefined)
+    expect((await victimHost.services.sync.requestSync(honestHost.peerId, 'manual'))?.outcome).to.equal('synced')
+  })
+
+  it('SYNC_NO_PROGRESS: a sync that imports nothing within its time budget ends, and the peer is penalised', async () => {
+    const full = fakeChain(30)
+    const peerHost = await node(stallingPeer(full), { syncOnConnect: false })
+    const victimHost = await node(new FakeChain(full.slice(0, 1)), { syncOnConnect: false, timeBudgetMs: 400 })
+    await victimHost.dial(peerHost.getMultiaddrs()[0])
+    const started = Date.now()
+    const result = await victimHost.services.sync.requestSync(peerHost.peerId)
+    expect(Date.now() - started).to.be.below(5000)
+    expect(result).to.include({ outcome: 'lied' })
+    expect(result?.error?.code).to.equal(SyncErrorCode.NO_PROGRESS)
+    expect(victimHost.services.reputation.isBanned(peerHost.peerId)).to.equal(true)
+  })
+
+  it('SYNC_ABANDONED: the asker\'s signal ends the sync', async () => {
+    const full = fakeChain(30)
+    const peerHost = await node(stallingPeer(full), { syncOnConnect: false })
+    const victimHost = await node(new FakeChain(full.slice(0, 1)), { syncOnConnect: false })
+    await victimHost.dial(peerHost.getMultiaddrs()[0])
+    const result = await victimHost.services.sync.requestSync(peerHost.peerId, 'manual', { signal: AbortSignal.timeout(300) })
+    expect(result?.error?.code).to.equal(SyncErrorCode.ABANDONED)
+    expect(victimHost.services.reputation.score(peerHost.peerId)).to.equal(0)
   })
 
   it('SYNC_UNREACHABLE: a request to an unreachable peer fails without penalty', async () => {

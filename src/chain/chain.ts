@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events'
 import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../core/errors.js'
 import { BLOCK_TX_BYTES_BUDGET, blockSize, blockWork, createBlockTemplate, genesisBlock, networkId, parseBlock, type UnminedBlock } from '../core/block.js'
 import { isHeavier, mempoolChanges, planReorg, type HeaderInfo } from '../core/fork-choice.js'
-import { Mempool } from '../core/mempool.js'
+import { LOCAL_SOURCE, Mempool } from '../core/mempool.js'
 import type { MerkleProof } from '../core/merkle.js'
 import type { BatchSignatureVerifier, SignatureVerifier } from '../core/signature.js'
 import { checkTxRules, isLegacySubmission, parseLegacySubmission, parseTx, txSignatureCheck, badSignature } from '../core/tx.js'
@@ -38,6 +38,14 @@ export interface ReorgEvent {
 }
 
 export type BlockImportStatus = 'head' | 'side'
+
+export interface TxSubmitOptions {
+  /**
+   * Who handed us the tx, for the mempool's fair shares (docs/design.md §12): `peer:<id>` for gossip,
+   * `http:<address>` for a facade client; default LOCAL_SOURCE.
+   */
+  source?: string
+}
 
 export type { ValidatedBlock } from './block-validator.js'
 
@@ -129,6 +137,12 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly index = new Map<string, IndexEntry>()
   /** main[i] = hash of the main-chain block at height i. */
   private main: string[] = []
+  /**
+   * Pending txs displaced from the mempool by a newcomer when full (docs/design.md §12): still journaled
+   * and pending (nothing acknowledged is lost), back in the mempool when a block makes room. At most
+   * mempool.maxCount of them.
+   */
+  private readonly parked = new Map<string, Tx>()
   /** Journal sequence of each pending tx, so a confirmed tx's journal entry can be deleted. */
   private readonly pendingSeq = new Map<string, number>()
   private nextSeq = 0
@@ -280,6 +294,16 @@ export class Chain extends EventEmitter<ChainEvents> {
     return this.head.work
   }
 
+  /** Cumulative work of a chain of this network whose head is at `index` (each block weighs 2^bits). */
+  workAt (index: number): bigint {
+    return BigInt(index) * blockWork(this.init.network.bits)
+  }
+
+  /** The lowest height a fork point may have now (docs/design.md §4 checkpoint rule). */
+  finalityFloor (): number {
+    return Math.max(0, this.height - this.finalityDepth)
+  }
+
   hasBlock (hash: string): boolean {
     return this.index.has(hash)
   }
@@ -378,7 +402,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   async lookupTx (id: string): Promise<TxLookup | undefined> {
-    const pending = this.mempool.get(id)
+    const pending = this.mempool.get(id) ?? this.parked.get(id)
     if (pending !== undefined) return { status: 'pending', tx: pending }
     const location = await this.init.store.getTxLocation(id)
     if (location === undefined) return undefined
@@ -439,7 +463,7 @@ export class Chain extends EventEmitter<ChainEvents> {
    * Accept a tx from HTTP (native, stored legacy, or a legacy submission) or from gossip: stateless rules,
    * then stateful ones, then the mempool and the journal. Resolves only once the tx is durable (docs/design.md §6).
    */
-  async submitTx (input: unknown): Promise<Tx> {
+  async submitTx (input: unknown, opts: TxSubmitOptions = {}): Promise<Tx> {
     let tx: Tx
     if (isLegacySubmission(input)) {
       if (!this.init.legacyTransactions) throw new TxError(TxErrorCode.LEGACY_DISABLED, 'legacy RSA transactions are turned off on this node')
@@ -447,24 +471,31 @@ export class Chain extends EventEmitter<ChainEvents> {
     } else {
       tx = parseTx(input)
     }
-    return await this.acceptTx(tx)
+    return await this.acceptTx(tx, opts)
   }
 
-  /** A tx already parsed in its stored form (gossip carries no legacy submissions): the rest of submitTx. */
-  async acceptTx (tx: Tx): Promise<Tx> {
+  /**
+   * A tx already parsed in its stored form (gossip carries no legacy submissions): the rest of submitTx.
+   * Cheapest first (docs/design.md §12): stateful checks, the cheap rules and the mempool's fair-share
+   * admission come before the signature, so a flood past its share costs no signature work.
+   */
+  async acceptTx (tx: Tx, opts: TxSubmitOptions = {}): Promise<Tx> {
+    const source = opts.source ?? LOCAL_SOURCE
     this.checkStateful(tx)
     checkTxRules(tx, { network: this.networkId, nowMs: this.init.now(), legacyTransactions: this.init.legacyTransactions })
+    this.mempool.admission(tx, source, { displaceAtMost: this.parkRoom() })
     if (!this.verified.has(tx)) {
       const [ok] = await this.verifier.verifyMany([txSignatureCheck(tx, this.networkId)])
       if (ok !== true) throw badSignature()
       this.verified.add(tx)
     }
-    const { seq, durable } = await this.lock.run(async () => {
+    const { seq, durable, displaced } = await this.lock.run(async () => {
       this.checkStateful(tx) // a block may have confirmed it while we verified
-      this.mempool.add(tx)
+      const displaced = this.mempool.add(tx, source, { displaceAtMost: this.parkRoom() })
+      for (const d of displaced) this.parked.set(d.id, d) // still journaled, still pending
       const seq = this.nextSeq++
       this.pendingSeq.set(tx.id, seq)
-      return { seq, durable: this.journal(seq, tx) }
+      return { seq, durable: this.journal(seq, tx), displaced }
     })
     try {
       await durable
@@ -472,6 +503,9 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (this.pendingSeq.get(tx.id) === seq) {
         this.pendingSeq.delete(tx.id)
         this.mempool.remove([tx.id])
+        for (const d of displaced) {
+          if (this.parked.delete(d.id)) this.mempool.restore([d])
+        }
       }
       throw err
     }
@@ -479,8 +513,25 @@ export class Chain extends EventEmitter<ChainEvents> {
     return tx
   }
 
+  /** How many more txs the park takes (docs/design.md §12: bounded like the mempool itself). */
+  private parkRoom (): number {
+    return Math.max(0, this.mempool.maxCount - this.parked.size)
+  }
+
+  /**
+   * Parked txs back into the mempool, oldest first, while it is under its fairness threshold (after a
+   * block made room). They come back as the node's own: the relay that sent them is forgotten.
+   */
+  private unpark (): void {
+    for (const [id, tx] of this.parked) {
+      if (this.mempool.fill >= this.mempool.threshold) break
+      this.parked.delete(id)
+      this.mempool.restore([tx])
+    }
+  }
+
   private checkStateful (tx: Tx): void {
-    if (this.mempool.has(tx.id)) throw new TxError(TxErrorCode.DUPLICATE, 'the transaction is already pending', { id: tx.id })
+    if (this.mempool.has(tx.id) || this.parked.has(tx.id)) throw new TxError(TxErrorCode.DUPLICATE, 'the transaction is already pending', { id: tx.id })
     if (this.init.store.getTxLocationSync(tx.id) !== undefined) {
       throw new TxError(TxErrorCode.ALREADY_IN_CHAIN, 'the transaction is already in the chain', { id: tx.id })
     }
@@ -624,7 +675,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     }
     const restored: Array<{ seq: number, tx: Tx }> = []
     for (const tx of restore) {
-      if (this.mempool.has(tx.id)) continue
+      if (this.mempool.has(tx.id) || this.parked.has(tx.id)) continue
       const seq = this.nextSeq++
       batch.putPending(seq, tx)
       restored.push({ seq, tx })
@@ -660,9 +711,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     for (const b of connected) this.main.push(b.hash)
     this.generation++
     this.mempool.remove(evict)
+    for (const id of evict) this.parked.delete(id)
     for (const id of evictedSeqs) this.pendingSeq.delete(id)
     this.mempool.restore(restored.map(r => r.tx))
     for (const r of restored) this.pendingSeq.set(r.tx.id, r.seq)
+    this.unpark()
 
     if (disconnected.length > 0) {
       this.emit('reorg', { forkPoint: plan.forkPoint, disconnected: plan.disconnect, connected: plan.connect, restoredTxs: restored.length })

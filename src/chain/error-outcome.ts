@@ -7,7 +7,7 @@ import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../core/errors
 
 export type GossipVerdict = 'accept' | 'ignore' | 'reject'
 export type RuleCode = TxErrorCode | BlockErrorCode
-export type RuleHttpStatus = 400 | 404 | 409 | 413 | 503
+export type RuleHttpStatus = 400 | 404 | 409 | 413 | 429 | 503
 
 /** What one code means at the edges. */
 export interface CodeOutcome {
@@ -18,6 +18,11 @@ export interface CodeOutcome {
    * our view of the chain.
    */
   gossip: 'ignore' | 'reject'
+  /**
+   * A flood, not an offence (docs/design.md §12): the message is ignored, but a gossip peer sending it
+   * is charged a few reputation points, so one that keeps pushing past its fair share ends banned.
+   */
+  flood?: true
 }
 
 export interface ErrorOutcome extends CodeOutcome {
@@ -37,6 +42,8 @@ const KNOWN: CodeOutcome = { httpStatus: 409, gossip: 'ignore' }
 const NOT_NOW: CodeOutcome = { httpStatus: 400, gossip: 'ignore' }
 /** We are full: try later. */
 const BUSY: CodeOutcome = { httpStatus: 503, gossip: 'ignore' }
+/** The sender or source already holds its fair share: try later, and a peer that keeps pushing pays. */
+const OVER_SHARE: CodeOutcome = { httpStatus: 429, gossip: 'ignore', flood: true }
 
 export const RULE_OUTCOMES = {
   [TxErrorCode.NOT_OBJECT]: INVALID,
@@ -54,6 +61,7 @@ export const RULE_OUTCOMES = {
   [TxErrorCode.DUPLICATE]: KNOWN,
   [TxErrorCode.ALREADY_IN_CHAIN]: KNOWN,
   [TxErrorCode.MEMPOOL_FULL]: BUSY,
+  [TxErrorCode.MEMPOOL_SHARE_EXCEEDED]: OVER_SHARE,
 
   [BlockErrorCode.NOT_OBJECT]: INVALID,
   [BlockErrorCode.UNKNOWN_FIELD]: INVALID,
@@ -94,12 +102,13 @@ function invalidTxVerdict (err: BlockError): CodeOutcome['gossip'] {
 /** Map a rule error; anything else is not a client's fault and returns undefined (the edge logs it). */
 export function ruleErrorOutcome (err: unknown): ErrorOutcome | undefined {
   if (!(err instanceof TxError) && !(err instanceof BlockError)) return undefined
-  const { httpStatus, gossip } = RULE_OUTCOMES[err.code]
+  const outcome: CodeOutcome = RULE_OUTCOMES[err.code]
   return {
     code: err.code,
     message: err.message,
-    httpStatus,
-    gossip: err instanceof BlockError && err.code === BlockErrorCode.INVALID_TX ? invalidTxVerdict(err) : gossip,
-    unknownParent: err.code === BlockErrorCode.UNKNOWN_PARENT
+    httpStatus: outcome.httpStatus,
+    gossip: err instanceof BlockError && err.code === BlockErrorCode.INVALID_TX ? invalidTxVerdict(err) : outcome.gossip,
+    unknownParent: err.code === BlockErrorCode.UNKNOWN_PARENT,
+    ...(outcome.flood === true ? { flood: true as const } : {})
   }
 }

@@ -30,8 +30,14 @@ export enum TxErrorCode {
   DUPLICATE = 'TX_DUPLICATE',
   /** Already in the main chain (stateful). */
   ALREADY_IN_CHAIN = 'TX_ALREADY_IN_CHAIN',
-  /** The mempool is full by count or bytes. */
-  MEMPOOL_FULL = 'TX_MEMPOOL_FULL'
+  /** The mempool is full by count or bytes, and no sender or source holds more than its fair share. */
+  MEMPOOL_FULL = 'TX_MEMPOOL_FULL',
+  /**
+   * The tx's sender or source (gossip peer, HTTP client) would hold more than its fair share of a
+   * mempool more than half full (docs/design.md §4, §12). meta.party ('sender' | 'source'), meta.count,
+   * meta.shareCount, meta.parties
+   */
+  MEMPOOL_SHARE_EXCEEDED = 'TX_MEMPOOL_SHARE_EXCEEDED'
 }
 
 export enum BlockErrorCode {

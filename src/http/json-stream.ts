@@ -4,6 +4,13 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 const PIECE_CHARS = 64 * 1024
 
+/** The JSON text of an array of `items`, one item per chunk: serialized as the stream is read. */
+export async function * jsonArrayChunks (items: readonly unknown[]): AsyncGenerator<string, void, undefined> {
+  yield '['
+  for (let i = 0; i < items.length; i++) yield (i === 0 ? '' : ',') + JSON.stringify(items[i])
+  yield ']'
+}
+
 async function nextPiece (chunks: AsyncIterator<string>): Promise<{ piece: string, done: boolean }> {
   let piece = ''
   while (piece.length < PIECE_CHARS) {

@@ -23,8 +23,20 @@ export interface NodeInfoFetchOptions {
   maxBytes?: number
 }
 
+/**
+ * Every way /node_info can fail gives this one error (docs/design.md §7): a 4xx, since the client chose
+ * the address, and the same sentence for a closed port, an open one that is not a gossipchain node, a
+ * timeout or a bad answer, so /register_with cannot be used to scan the node's network. `why` goes to
+ * the error's cause (logs), never to the client.
+ */
+function unreachable (url: URL, why: string): HttpError {
+  const err = new HttpError(422, HttpErrorCode.PEER_UNREACHABLE, `no gossipchain node answered at ${url.origin}`)
+  Object.defineProperty(err, 'cause', { value: why, enumerable: false })
+  return err
+}
+
 function badResponse (url: URL, why: string): HttpError {
-  return new HttpError(502, HttpErrorCode.PEER_BAD_RESPONSE, `the node at ${url.origin} answered /node_info with ${why}`)
+  return unreachable(url, `answered /node_info with ${why}`)
 }
 
 /** The body, at most maxBytes of it (the fetch's signal still bounds the time). */
@@ -58,7 +70,7 @@ function describeFetchError (err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-/** GET <url>/node_info; throws 502 HttpErrors (PEER_UNREACHABLE, PEER_TIMEOUT, PEER_BAD_RESPONSE). */
+/** GET <url>/node_info; throws a 422 PEER_UNREACHABLE HttpError whatever went wrong. */
 export async function fetchNodeInfo (url: URL, opts: NodeInfoFetchOptions): Promise<RemoteNodeInfo> {
   const timeoutMs = opts.timeoutMs ?? NODE_INFO_TIMEOUT_MS
   const maxBytes = opts.maxBytes ?? NODE_INFO_MAX_BYTES
@@ -75,10 +87,7 @@ export async function fetchNodeInfo (url: URL, opts: NodeInfoFetchOptions): Prom
     body = await readBody(res, maxBytes, url)
   } catch (err) {
     if (err instanceof HttpError) throw err
-    if (timeout.aborted) {
-      throw new HttpError(502, HttpErrorCode.PEER_TIMEOUT, `the node at ${url.origin} did not answer /node_info within ${timeoutMs} ms`)
-    }
-    throw new HttpError(502, HttpErrorCode.PEER_UNREACHABLE, `could not reach ${target.href}: ${describeFetchError(err)}`)
+    throw unreachable(url, timeout.aborted ? `no answer within ${timeoutMs} ms` : describeFetchError(err))
   }
   let value: unknown
   try {

@@ -14,11 +14,25 @@ export interface PeerInfo {
   mesh?: string[]
 }
 
+/** How a sync with a peer ended, as the facade reports it (the sync loop's outcome and error code). */
+export interface PeerSyncSummary {
+  outcome: 'up-to-date' | 'synced' | 'wrong-network' | 'failed' | 'invalid-data' | 'lied' | 'stopped'
+  /** Blocks imported. */
+  imported: number
+  /** The sync error code (SYNC_*) when it did not end well. */
+  code?: string
+}
+
 export interface NetworkApi {
   nodeInfo(): { peerId: string, addresses: string[] /* multiaddrs incl. /p2p/<id> */, network: string }
   peers(): PeerInfo[]
-  /** Dial a multiaddr that ends in /p2p/<id>, then sync with that peer; resolves with its peer id. */
+  /** Dial a multiaddr that ends in /p2p/<id>; resolves with its peer id once connected. */
   connect(multiaddr: string, signal: AbortSignal): Promise<string>
+  /**
+   * Sync with a connected peer on a registration's own slot (docs/design.md §12); undefined when no
+   * slot was had before `signal` aborted. `signal` also ends the sync.
+   */
+  syncWith(peerId: string, signal: AbortSignal): Promise<PeerSyncSummary | undefined>
   publishTx(tx: Tx): void
   publishBlock(block: Block): void
 }
@@ -49,11 +63,12 @@ export interface FacadeDeps {
   now?: () => number
   /** Where 500s are reported; default console.error. */
   logInternalError?: InternalErrorLogger
-  /** /register_with and /register_node: the whole dial + sync budget, default 10 s. */
+  /** /register_with and /register_node: one deadline for all of it (/node_info, dial, sync), default 15 s. */
   connectTimeoutMs?: number
   /** /register_with: deadline for a facade's /node_info answer, default 5 s. */
   nodeInfoTimeoutMs?: number
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 2 * 1024 * 1024
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+/** docs/design.md §7: one deadline for a whole /register_with (a 10 s dial and a first sync batch fit). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000

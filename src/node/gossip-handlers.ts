@@ -9,6 +9,7 @@ import { ruleErrorOutcome } from '../chain/error-outcome.js'
 import { BlockError, BlockErrorCode } from '../core/errors.js'
 import { parseTx } from '../core/tx.js'
 import type { Logger } from '../logger.js'
+import { PENALTY_FLOOD } from '../p2p/constants.js'
 import type { GossipKind, GossipValidator, ValidationOutcome } from '../p2p/gossip.js'
 
 export type GossipHandlers = Record<GossipKind, GossipValidator>
@@ -19,6 +20,11 @@ export interface GossipHandlerModules {
 }
 
 const decoder = new TextDecoder()
+
+/** The mempool source of a tx relayed by a gossip peer (src/core/mempool.ts fair shares). */
+export function peerSource (peerId: string): string {
+  return `peer:${peerId}`
+}
 
 /** The payload's JSON, or undefined when it is not JSON (the schema check then names it invalid). */
 function parseJson (data: Uint8Array): unknown {
@@ -42,14 +48,21 @@ export function createGossipHandlers ({ chain, logger }: GossipHandlerModules): 
         logger.error(`gossip: internal error while validating: ${(err as Error).stack ?? String(err)}`)
         return { result: 'ignore', code: 'INTERNAL' }
       }
-      return { result: outcome.gossip, code: outcome.code, unknownParent: outcome.unknownParent }
+      return {
+        result: outcome.gossip,
+        code: outcome.code,
+        unknownParent: outcome.unknownParent,
+        // A push past its fair share of the mempool is ignored but not free (docs/design.md §12).
+        ...(outcome.flood === true ? { penalty: PENALTY_FLOOD } : {})
+      }
     }
   }
 
   return {
-    tx: async (data) => await outcomeOf(async () => {
-      // Gossip carries txs in their stored form only: a legacy submission body is not one.
-      const tx = await chain.acceptTx(parseTx(parseJson(data)))
+    tx: async (data, from) => await outcomeOf(async () => {
+      // Gossip carries txs in their stored form only: a legacy submission body is not one. The relaying
+      // peer is the tx's source for the mempool's fair shares.
+      const tx = await chain.acceptTx(parseTx(parseJson(data)), { source: peerSource(from) })
       return { id: tx.id, createdAt: Math.round(tx.timestamp * 1000) }
     }),
     block: async (data) => await outcomeOf(async () => {

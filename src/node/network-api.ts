@@ -65,8 +65,12 @@ export function createNetworkApi (modules: NetworkApiModules, publisher: Publish
       if (target === undefined) throw new TypeError('the multiaddr must end in /p2p/<peer id>')
       if (target === peerId) throw new TypeError('that address is this node itself')
       await host.dial(ma, { signal })
-      await sync.requestSync(peerIdFromString(target), 'manual')
       return target
+    },
+    syncWith: async (peer: string, signal: AbortSignal) => {
+      const result = await sync.requestSync(peerIdFromString(peer), 'manual', { signal })
+      if (result === undefined) return undefined
+      return { outcome: result.outcome, imported: result.imported, ...(result.error !== undefined ? { code: result.error.code } : {}) }
     },
     publishTx: publisher.tx,
     publishBlock: publisher.block

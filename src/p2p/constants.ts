@@ -47,8 +47,24 @@ export const STREAM_READ_BUFFER_BYTES = MAX_RESPONSE_BYTES + 1024 * 1024
 
 /** The periodic sync picks one random peer this often. */
 export const SYNC_INTERVAL_MS = 30_000
-/** Most syncs running at once over all peers; one per peer at most. */
+/** Most background syncs (connect, unknown parent, periodic) running at once; one per peer at most. */
 export const MAX_CONCURRENT_SYNCS = 4
+/** /register_with syncs at once, on slots background syncs never take (docs/design.md §12). */
+export const MAX_MANUAL_SYNCS = 2
+/**
+ * A sync that has imported nothing for this long gives its slot to a sync waiting for one: a peer that
+ * holds a slot without delivering blocks delays an honest one by at most this (docs/design.md §12).
+ */
+export const SYNC_STALL_MS = 3_000
+/**
+ * One sync's time budget. What it imported stays and the next sync goes on from there; a sync that
+ * imported nothing in all that time was lied to (penalised). Two minutes: ~10^5 empty blocks here.
+ */
+export const SYNC_TIME_BUDGET_MS = 120_000
+/** Sync requests waiting for a slot, per pool; more are turned away (the periodic sync never waits). */
+export const SYNC_MAX_WAITING = 64
+/** A background sync waits at most this long for a slot. */
+export const SYNC_SLOT_WAIT_MS = 30_000
 /** A sync stops after this many batches even if the peer keeps serving. */
 export const MAX_BATCHES_PER_SYNC = 100_000
 
@@ -64,6 +80,13 @@ export const MAX_GOSSIP_MESSAGE_BYTES = 1024 * 1024 + 64 * 1024
  * validator would never see the third offence.
  */
 export const PENALTY_INVALID_GOSSIP = 20
+/**
+ * Points taken per gossip message a peer pushes past its fair share of our mempool (an Ignore, not a
+ * Reject: the tx is valid). 25 of them within a few minutes (penalties halve every 10 minutes) reach
+ * BAN_SCORE: a flood ends in a ban within a second, an honest relay's burst at the edge of its share
+ * costs it little and fades.
+ */
+export const PENALTY_FLOOD = 2
 /** A peer that serves invalid blocks or lies about its work in sync is dropped at once. */
 export const PENALTY_BAD_SYNC = 100
 /** At or below this score a peer is disconnected and refused for BAN_DURATION_MS. */

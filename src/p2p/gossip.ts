@@ -22,6 +22,11 @@ export interface ValidationOutcome {
   id?: string
   /** The item's creation time (ms since epoch) when known, for propagation-delay metrics. */
   createdAt?: number
+  /**
+   * Reputation points to take from the sender besides a Reject's: a flood past its fair share is an
+   * Ignore that is not free (docs/design.md §12).
+   */
+  penalty?: number
 }
 
 export type GossipValidator = (data: Uint8Array, from: string) => Promise<ValidationOutcome>
@@ -218,6 +223,8 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
 
       if (outcome.result === 'reject') {
         this.components.reputation.penalise(peer, this.rejectPenalty, `invalid ${kind}${outcome.code != null ? ` ${outcome.code}` : ''}`)
+      } else if (outcome.penalty !== undefined && outcome.penalty > 0) {
+        this.components.reputation.penalise(peer, outcome.penalty, `flood ${kind}${outcome.code != null ? ` ${outcome.code}` : ''}`)
       }
       const msgId = messageId(msg.data)
       this.safeDispatchEvent('gossip', {

@@ -38,6 +38,15 @@ export enum SyncErrorCode {
   WORK_NOT_DELIVERED = 'SYNC_WORK_NOT_DELIVERED',
   /** The peer kept serving batches (MAX_BATCHES_PER_SYNC) without reaching its claimed work. */
   TOO_MANY_BATCHES = 'SYNC_TOO_MANY_BATCHES',
+  /**
+   * A batch with fewer blocks than asked, short of the peer's claimed head and well under the response
+   * byte budget: an honest server fills a batch (docs/design.md §12 progress budget). meta.received, meta.bytes
+   */
+  SHORT_BATCH = 'SYNC_SHORT_BATCH',
+  /** The claimed work is not what that many blocks of this network weigh (every block weighs 2^bits). meta.claimed, meta.expected */
+  WORK_INDEX_MISMATCH = 'SYNC_WORK_INDEX_MISMATCH',
+  /** The sync's time budget ran out before the peer delivered a single new block. meta.budgetMs */
+  NO_PROGRESS = 'SYNC_NO_PROGRESS',
   // ---- another network: banned ----
   /** The peer's status names another network or genesis. meta.network, meta.genesis */
   WRONG_NETWORK = 'SYNC_WRONG_NETWORK',
@@ -56,6 +65,14 @@ export enum SyncErrorCode {
   BAD_JSON = 'SYNC_BAD_JSON',
   /** The peer answered an error status. meta.status, meta.remoteCode */
   PEER_ERROR = 'SYNC_PEER_ERROR',
+  /** The sync's time budget ran out; what it imported stays, the next sync goes on from there. meta.budgetMs */
+  TIME_BUDGET = 'SYNC_TIME_BUDGET',
+  /** It made no progress for a while and a waiting sync took its slot (docs/design.md §12). */
+  EVICTED = 'SYNC_EVICTED',
+  /** Whoever asked for the sync stopped waiting (a /register_with deadline). */
+  ABANDONED = 'SYNC_ABANDONED',
+  /** The peer's branch leaves ours below our checkpoint (docs/design.md §4): we will not follow it. meta.fork, meta.limit */
+  FORK_TOO_DEEP = 'SYNC_FORK_TOO_DEEP',
   /** Our own failure (a bug, a broken disk): logged. */
   INTERNAL = 'SYNC_INTERNAL'
 }
@@ -90,6 +107,9 @@ export const SYNC_ERROR_OUTCOMES = {
   [SyncErrorCode.INVALID_BLOCK]: INVALID,
   [SyncErrorCode.WORK_NOT_DELIVERED]: LIED,
   [SyncErrorCode.TOO_MANY_BATCHES]: LIED,
+  [SyncErrorCode.SHORT_BATCH]: LIED,
+  [SyncErrorCode.WORK_INDEX_MISMATCH]: INVALID,
+  [SyncErrorCode.NO_PROGRESS]: LIED,
   [SyncErrorCode.WRONG_NETWORK]: { outcome: 'wrong-network', action: 'ban' },
   [SyncErrorCode.BLOCK_IGNORED]: RETRY,
   [SyncErrorCode.BRANCH_MOVED]: RETRY,
@@ -98,6 +118,10 @@ export const SYNC_ERROR_OUTCOMES = {
   [SyncErrorCode.RESPONSE_TOO_LARGE]: RETRY,
   [SyncErrorCode.BAD_JSON]: RETRY,
   [SyncErrorCode.PEER_ERROR]: RETRY,
+  [SyncErrorCode.TIME_BUDGET]: RETRY,
+  [SyncErrorCode.EVICTED]: RETRY,
+  [SyncErrorCode.ABANDONED]: RETRY,
+  [SyncErrorCode.FORK_TOO_DEEP]: RETRY,
   [SyncErrorCode.INTERNAL]: RETRY
 } as const satisfies Record<SyncErrorCode, SyncErrorOutcome>
 

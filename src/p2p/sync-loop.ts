@@ -5,10 +5,14 @@
 
 import { TypedEventEmitter } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { utf8ByteLength } from '../core/bytes.js'
+import { MAX_BLOCK_BYTES } from '../core/types.js'
 import {
-  MAX_BATCHES_PER_SYNC, MAX_BLOCKS_PER_REQUEST, MAX_CONCURRENT_SYNCS, MAX_LOCATOR_HASHES, MAX_RESPONSE_BYTES,
-  PENALTY_BAD_SYNC, REQUEST_TIMEOUT_MS, SYNC_BASE_PATH, SYNC_INTERVAL_MS, syncProtocol, TAG_KEEP_ALIVE_SYNC
+  MAX_BATCHES_PER_SYNC, MAX_BLOCKS_PER_REQUEST, MAX_CONCURRENT_SYNCS, MAX_LOCATOR_HASHES, MAX_MANUAL_SYNCS, MAX_RESPONSE_BYTES,
+  PENALTY_BAD_SYNC, REQUEST_TIMEOUT_MS, SYNC_BASE_PATH, SYNC_INTERVAL_MS, SYNC_MAX_WAITING, SYNC_SLOT_WAIT_MS, SYNC_STALL_MS,
+  SYNC_TIME_BUDGET_MS, syncProtocol, TAG_KEEP_ALIVE_SYNC
 } from './constants.js'
+import { SyncSlots, type SyncSlot } from './sync-slots.js'
 import { fetchFromPeer, PeerRequestError, PeerRequestErrorCode } from './http-over-libp2p.js'
 import type { StreamDialer } from './http-over-libp2p.js'
 import { SYNC_ERROR_OUTCOMES, SyncError, SyncErrorCode, toSyncError, type SyncOutcome } from './sync-errors.js'
@@ -27,6 +31,13 @@ export interface SyncTarget {
    * `peerFault` when the block is invalid anywhere (src/chain/error-outcome.ts), else for our own reasons.
    */
   importBlocks(blocks: unknown[], from: string): Promise<{ imported: number, error?: { code: string, message: string, peerFault: boolean } }>
+  /**
+   * The cumulative work of a chain whose head is at `index` (every block of a network weighs the same):
+   * a status whose work disagrees with its index is a lie, caught before any download.
+   */
+  workAt?(index: number): bigint
+  /** The lowest height a fork point may have (docs/design.md §4 checkpoint rule). */
+  finalityFloor?(): number
 }
 
 export type SyncReason = 'connect' | 'unknown-parent' | 'interval' | 'manual'
@@ -63,7 +74,14 @@ export interface SyncLoopInit {
   requestTimeoutMs?: number
   /** Blocks asked per request, 1..256. */
   batchSize?: number
+  /** Background syncs at once (MAX_CONCURRENT_SYNCS). */
   maxConcurrentSyncs?: number
+  /** /register_with syncs at once, on their own slots (MAX_MANUAL_SYNCS). */
+  maxManualSyncs?: number
+  /** A sync without progress for this long may lose its slot to a waiting one (SYNC_STALL_MS). */
+  stallMs?: number
+  /** One sync's time budget (SYNC_TIME_BUDGET_MS). */
+  timeBudgetMs?: number
   maxResponseBytes?: number
   /** Reputation points taken from a peer that serves invalid data or lies. */
   penalty?: number
@@ -84,6 +102,20 @@ export interface SyncLoopComponents {
 }
 
 const HASH = /^[0-9a-f]{64}$/
+/** JSON framing a server's byte count and ours may differ by (brackets, commas). */
+const SHORT_BATCH_SLACK_BYTES = 4096
+
+/** `promise`, or undefined once `signal` aborts. */
+async function untilAborted<T> (promise: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
+  if (signal === undefined) return await promise
+  if (signal.aborted) return undefined
+  return await new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => { resolve(undefined) }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(value => { signal.removeEventListener('abort', onAbort); resolve(value) },
+      (err: unknown) => { signal.removeEventListener('abort', onAbort); reject(err) })
+  })
+}
 const SMALL_RESPONSE_BYTES = 64 * 1024
 
 export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Startable {
@@ -92,7 +124,8 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
   private readonly intervalMs: number
   private readonly requestTimeoutMs: number
   private readonly batchSize: number
-  private readonly maxConcurrentSyncs: number
+  private readonly slots: SyncSlots
+  private readonly timeBudgetMs: number
   private readonly maxResponseBytes: number
   private readonly penalty: number
   private readonly dialer: StreamDialer
@@ -110,7 +143,14 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > MAX_BLOCKS_PER_REQUEST) {
       throw new RangeError(`batchSize must be an integer from 1 to ${MAX_BLOCKS_PER_REQUEST}`)
     }
-    this.maxConcurrentSyncs = init.maxConcurrentSyncs ?? MAX_CONCURRENT_SYNCS
+    this.slots = new SyncSlots({
+      background: init.maxConcurrentSyncs ?? MAX_CONCURRENT_SYNCS,
+      manual: init.maxManualSyncs ?? MAX_MANUAL_SYNCS,
+      stallMs: init.stallMs ?? SYNC_STALL_MS,
+      maxWaiting: SYNC_MAX_WAITING
+    })
+    this.timeBudgetMs = init.timeBudgetMs ?? SYNC_TIME_BUDGET_MS
+    if (!Number.isSafeInteger(this.timeBudgetMs) || this.timeBudgetMs < 1) throw new RangeError('timeBudgetMs must be a positive integer')
     this.maxResponseBytes = init.maxResponseBytes ?? MAX_RESPONSE_BYTES
     this.penalty = init.penalty ?? PENALTY_BAD_SYNC
     this.log = components.logger.forComponent('gossipchain:p2p:sync')
@@ -135,6 +175,7 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
     this.controller = undefined
     clearInterval(this.timer)
     this.components.events.removeEventListener('peer:connect', this.onConnect)
+    this.slots.close()
     await Promise.allSettled([...this.active.values()])
   }
 
@@ -144,21 +185,36 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
   }
 
   /**
-   * Syncs with `peer` unless a sync with it is already running (that one's result is returned) or
-   * too many syncs run (resolves undefined; the periodic sync will come back to it).
+   * Syncs with `peer` unless a sync with it is already running (that one's result is returned). Slots
+   * (docs/design.md §12, src/p2p/sync-slots.ts): 'manual' syncs (/register_with) have their own; the
+   * others share MAX_CONCURRENT_SYNCS. A request that finds its slots taken evicts a stalled sync or
+   * waits (until `signal` aborts, at most SYNC_SLOT_WAIT_MS without one); a periodic sync never waits.
+   * Resolves undefined when no slot was had (the periodic sync comes back to the peer later).
+   * `signal` also ends the sync itself (ABANDONED) when its asker stops waiting.
    */
-  async requestSync (peer: PeerId | string, reason: SyncReason = 'manual'): Promise<SyncResult | undefined> {
+  async requestSync (peer: PeerId | string, reason: SyncReason = 'manual', opts: { signal?: AbortSignal } = {}): Promise<SyncResult | undefined> {
     const controller = this.controller
     if (controller == null) return undefined
     const peerId = typeof peer === 'string' ? peerIdFromString(peer) : peer
     const key = peerId.toString()
     const running = this.active.get(key)
-    if (running != null) return await running
-    if (this.active.size >= this.maxConcurrentSyncs) {
-      this.log('sync with %s skipped: %d syncs running', key, this.active.size)
+    if (running != null) return await untilAborted(running, opts.signal)
+    const wait = reason !== 'interval'
+    const waitSignals = [controller.signal, opts.signal ?? AbortSignal.timeout(SYNC_SLOT_WAIT_MS)]
+    const slot = await this.slots.acquire(key, reason === 'manual' ? 'manual' : 'background', { wait, signal: AbortSignal.any(waitSignals) })
+    if (slot === undefined) {
+      this.log('sync with %s (%s) had no slot', key, reason)
       return undefined
     }
-    const promise = this.run(peerId, reason, controller.signal).finally(() => { this.active.delete(key) })
+    const again = this.active.get(key) // a sync with the peer may have started while we waited
+    if (again != null) {
+      slot.release()
+      return await untilAborted(again, opts.signal)
+    }
+    const promise = this.run(peerId, reason, controller.signal, slot, opts.signal).finally(() => {
+      slot.release()
+      this.active.delete(key)
+    })
     this.active.set(key, promise)
     return await promise
   }
@@ -177,9 +233,11 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
     void this.requestSync(candidates[Math.floor(Math.random() * candidates.length)], 'interval')
   }
 
-  private async run (peerId: PeerId, reason: SyncReason, signal: AbortSignal): Promise<SyncResult> {
+  private async run (peerId: PeerId, reason: SyncReason, loopSignal: AbortSignal, slot: SyncSlot, requester?: AbortSignal): Promise<SyncResult> {
     const peer = peerId.toString()
     const started = Date.now()
+    const budget = AbortSignal.timeout(this.timeBudgetMs)
+    const signal = AbortSignal.any([loopSignal, slot.evicted, budget, ...(requester !== undefined ? [requester] : [])])
     const progress = { imported: 0, batches: 0 }
     this.safeDispatchEvent('sync:started', { detail: { peer, reason } })
     let result: SyncResult
@@ -188,12 +246,12 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
       ...(error != null ? { error: { code: error.code, message: error.message, meta: error.meta } } : {})
     })
     try {
-      result = finish(await this.sync(peerId, signal, progress))
+      result = finish(await this.sync(peerId, signal, progress, slot))
     } catch (err) {
-      if (signal.aborted) {
+      if (loopSignal.aborted) {
         result = finish('stopped')
       } else {
-        const error = toSyncError(err)
+        const error = err instanceof SyncError ? err : this.endedBy(err, { slot, budget, requester, imported: progress.imported })
         const { outcome, action } = SYNC_ERROR_OUTCOMES[error.code]
         if (action === 'penalise') {
           this.log('peer %s faulted in sync: %s %s', peer, error.code, error.message)
@@ -211,6 +269,21 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
     return result
   }
 
+  /** Why a sync cut short by one of its signals ended (a request failure it caused is not the peer's doing). */
+  private endedBy (err: unknown, ctx: { slot: SyncSlot, budget: AbortSignal, requester?: AbortSignal, imported: number }): SyncError {
+    if (ctx.slot.evicted.aborted) {
+      return new SyncError(SyncErrorCode.EVICTED, (ctx.slot.evicted.reason as Error)?.message ?? 'the sync lost its slot to a waiting one')
+    }
+    if (ctx.budget.aborted) {
+      const meta = { budgetMs: this.timeBudgetMs }
+      return ctx.imported > 0
+        ? new SyncError(SyncErrorCode.TIME_BUDGET, `the sync ran out of its ${this.timeBudgetMs} ms budget; the next one goes on from here`, meta)
+        : new SyncError(SyncErrorCode.NO_PROGRESS, `the peer delivered no new block within the sync's ${this.timeBudgetMs} ms budget`, meta)
+    }
+    if (ctx.requester?.aborted === true) return new SyncError(SyncErrorCode.ABANDONED, 'whoever asked for the sync stopped waiting')
+    return toSyncError(err)
+  }
+
   private async get (peerId: PeerId, path: string, maxBytes: number, signal: AbortSignal): Promise<unknown> {
     return await fetchFromPeer(this.dialer, peerId, `${SYNC_BASE_PATH}${path}`, {
       protocol: this.protocol,
@@ -220,7 +293,7 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
     })
   }
 
-  private async sync (peerId: PeerId, signal: AbortSignal, progress: { imported: number, batches: number }): Promise<'up-to-date' | 'synced'> {
+  private async sync (peerId: PeerId, signal: AbortSignal, progress: { imported: number, batches: number }, slot: SyncSlot): Promise<'up-to-date' | 'synced'> {
     const peer = peerId.toString()
     const { source, target } = this.init
 
@@ -233,6 +306,11 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
     await this.components.peerStore.merge(peerId, { tags: { [TAG_KEEP_ALIVE_SYNC]: { value: 50 } } }).catch(() => {})
 
     const claimed = BigInt(status.head.work)
+    const expected = target.workAt?.(status.head.index)
+    if (expected !== undefined && expected !== claimed) {
+      throw new SyncError(SyncErrorCode.WORK_INDEX_MISMATCH, `peer claims work ${claimed} for a head at #${status.head.index}, which weighs ${expected}`,
+        { claimed: claimed.toString(), expected: expected.toString() })
+    }
     if (claimed <= target.headWork() || target.hasBlock(status.head.hash)) return 'up-to-date'
 
     const locator = trimLocator(await source.locator())
@@ -247,6 +325,11 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
       throw err
     }
     if (!locator.includes(fork.hash)) throw new SyncError(SyncErrorCode.BAD_LOCATE, `peer located ${fork.hash}, which is not in our locator`)
+    const floor = target.finalityFloor?.()
+    if (floor !== undefined && fork.index < floor) {
+      throw new SyncError(SyncErrorCode.FORK_TOO_DEEP, `the peer's chain leaves ours at #${fork.index}, below our checkpoint #${floor}`,
+        { fork: fork.index, limit: floor })
+    }
 
     let from = fork.hash
     let fromIndex = fork.index
@@ -278,9 +361,19 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
         progress.batches++
         if (batch.length === 0) break
         const last = batch[batch.length - 1]
+        if (batch.length < this.batchSize && last.index < status.head.index) {
+          // An honest server fills a batch up to what we asked or to its byte budget (docs/design.md §5):
+          // a short batch far under the budget is a peer dribbling blocks to hold our slot.
+          const bytes = utf8ByteLength(JSON.stringify(blocks))
+          if (bytes < MAX_RESPONSE_BYTES - MAX_BLOCK_BYTES - SHORT_BATCH_SLACK_BYTES) {
+            throw new SyncError(SyncErrorCode.SHORT_BATCH, `peer served ${batch.length} of ${this.batchSize} blocks (${bytes} bytes) short of its head #${status.head.index}`,
+              { received: batch.length, bytes })
+          }
+        }
         if (last.index < status.head.index) prefetched = fetchBatch(last.hash)
         const result = await target.importBlocks(batch, peer)
         progress.imported += result.imported
+        if (result.imported > 0) slot.progress()
         this.safeDispatchEvent('sync:batch', { detail: { peer, received: batch.length, imported: result.imported, from } })
         if (result.error != null) {
           // Our clock or our config (a block "from the future", legacy txs turned off) is no fault of the peer's.

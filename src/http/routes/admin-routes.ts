@@ -48,8 +48,8 @@ export function createAdminRoutes (init: AdminRoutesInit): Hono {
 
   routes.post('/register_with', admin, async c => {
     const body = await readJsonObject(c)
-    const peer = await registerPeer(body.node_address, c.req.raw.signal)
-    return c.json({ message: 'Registration successful', peer })
+    const { peer, sync } = await registerPeer(body.node_address, c.req.raw.signal)
+    return c.json({ message: 'Registration successful', peer, sync })
   })
 
   // The original returned its chain to the registering node; the dial + sync replaces its peer list.

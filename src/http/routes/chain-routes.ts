@@ -5,8 +5,14 @@ import { chainResponse } from '../chain-response.js'
 import { legacyView, legacyViewOfBlock } from '../legacy-view.js'
 import type { InternalErrorLogger } from '../error-handler.js'
 import { HttpError, HttpErrorCode } from '../http-error.js'
+import { jsonArrayChunks, streamJson } from '../json-stream.js'
 import { hex64Param, optionalCount } from '../query.js'
 import type { NetworkApi } from '../types.js'
+
+/** GET /pending_tx without `limit` (docs/design.md §7). */
+export const DEFAULT_PENDING_PAGE = 1000
+/** The largest page; a tx is at most ~17 KiB, so a page is at most ~17 MiB, streamed. */
+export const MAX_PENDING_PAGE = 1000
 
 export interface ChainRoutesInit {
   chain: Chain
@@ -34,7 +40,25 @@ export function createChainRoutes (init: ChainRoutesInit): Hono {
     return await chainResponse(c, init, from, limit, viewOf(c.req.query('view')) === 'legacy' ? legacyViewOfBlock : undefined)
   })
 
-  routes.get('/pending_tx', c => c.json(viewOf(c.req.query('view')) === 'legacy' ? legacyView(chain.pending()) : chain.pending()))
+  // docs/design.md §7, §12: one page at a time (the original shape `[tx...]`, so old clients read the
+  // first page as before), streamed in pieces with backpressure; `Link: <...>; rel="next"` names the next
+  // page and X-Total-Count the whole mempool. `from` is an arrival sequence number, not an offset, so a
+  // page boundary never shifts while blocks take txs away.
+  routes.get('/pending_tx', async c => {
+    const view = viewOf(c.req.query('view'))
+    const from = optionalCount(c.req.query('from'), 'from') ?? 0
+    const limit = optionalCount(c.req.query('limit'), 'limit', MAX_PENDING_PAGE) ?? DEFAULT_PENDING_PAGE
+    const page = chain.mempool.page(from, Math.max(1, limit))
+    const txs = view === 'legacy' ? legacyView(page.txs) : page.txs
+    c.header('X-Total-Count', String(chain.mempool.count))
+    if (page.next !== undefined) {
+      const params = new URLSearchParams({ from: String(page.next), limit: String(limit) })
+      if (c.req.query('view') !== undefined) params.set('view', view)
+      c.header('Link', `</pending_tx?${params.toString()}>; rel="next"`)
+    }
+    const request = { method: c.req.method, path: c.req.path }
+    return await streamJson(c, jsonArrayChunks(txs), 200, err => { init.logInternalError(err, request) })
+  })
 
   routes.get('/blocks/:hash', async c => {
     const hash = hex64Param(c.req.param('hash'), 'hash', HttpErrorCode.BAD_HASH)

@@ -1,6 +1,7 @@
 // POST /new_transaction (docs/design.md §2, §7): native or legacy tx; accepted ones are gossiped.
 import { Hono } from 'hono'
 import type { Chain } from '../../chain/chain.js'
+import { clientSource } from '../client-source.js'
 import type { InternalErrorLogger } from '../error-handler.js'
 import { readJsonObject } from '../json-body.js'
 import type { NetworkApi } from '../types.js'
@@ -19,7 +20,7 @@ export function createTransactionRoutes (init: TransactionRoutesInit): Hono {
   routes.post('/new_transaction', async c => {
     const body = await readJsonObject(c)
     // Rule errors (400/409/413/503) go to the one onError through ruleErrorOutcome.
-    const tx = await chain.submitTx(body)
+    const tx = await chain.submitTx(body, { source: clientSource(c) })
     try {
       network.publishTx(tx)
     } catch (err) {
