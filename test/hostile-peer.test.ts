@@ -156,12 +156,13 @@ describe('a hostile peer', function () {
     const headBefore = await headOf(honest)
 
     const genesis = genesisBlock(NETWORK_PARAMS)
-    // 300 blocks whose proof of work is forged, under a claim of enormous work.
+    // 300 blocks whose proof of work is forged, under a claim of the work 300 real blocks would weigh (a claim
+    // of more than a height weighs is refused before any download: SYNC_WORK_INDEX_MISMATCH, test/p2p-sync.test.ts).
     const fake: Block[] = []
     let parent = genesis
     for (let i = 0; i < 300; i++) { parent = blockWithoutWork(parent); fake.push(parent) }
     const evil = await hostilePeer(network, {
-      status: () => ({ network, genesis: genesis.hash, head: { hash: parent.hash, index: 300, work: (10n ** 30n).toString() } }),
+      status: () => ({ network, genesis: genesis.hash, head: { hash: parent.hash, index: 300, work: (300n * 2n ** BigInt(BITS)).toString() } }),
       blocksAfter: async (hash, max) => {
         const at = hash === genesis.hash ? 0 : fake.findIndex(b => b.hash === hash) + 1
         return fake.slice(at, at + max)
