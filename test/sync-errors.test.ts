@@ -13,7 +13,11 @@ const PEER_FAULTS: Partial<Record<SyncErrorCode, 'invalid-data' | 'lied'>> = {
   [SyncErrorCode.BAD_BATCH]: 'invalid-data',
   [SyncErrorCode.INVALID_BLOCK]: 'invalid-data',
   [SyncErrorCode.WORK_NOT_DELIVERED]: 'lied',
-  [SyncErrorCode.TOO_MANY_BATCHES]: 'lied'
+  [SyncErrorCode.TOO_MANY_BATCHES]: 'lied',
+  // docs/design.md §12 progress budget: a peer that holds a sync slot without delivering what it claims.
+  [SyncErrorCode.SHORT_BATCH]: 'lied',
+  [SyncErrorCode.NO_PROGRESS]: 'lied',
+  [SyncErrorCode.WORK_INDEX_MISMATCH]: 'invalid-data'
 }
 
 describe('sync errors (one table, src/p2p/sync-errors.ts)', () => {
