@@ -1,9 +1,13 @@
-// The compose network (docs/design.md §13) without Docker: every service `docker compose up` starts (the four
-// nodes; no peer replicas, no monitoring profile) runs as a process in its own network namespace, with the command line of its container (Dockerfile ENTRYPOINT + the
-// service's command, run from src/ through tsx), the service's environment, and host names resolving
-// like Docker's DNS. Only the data dir (a temp dir for /data) and the difficulty (GOSSIPCHAIN_BITS=8,
-// to keep the test fast) differ; every other setting comes from config/node-N.json.
-import type { ChildProcess } from 'node:child_process'
+// The compose network (docs/design.md §13) without Docker: every node service `docker compose up` starts
+// (node-1..4; no peer replicas) runs as a process in its own network namespace, with the command line of
+// its container (Dockerfile ENTRYPOINT + the service's command, run from src/ through tsx), the
+// service's environment, and host names resolving like Docker's DNS. Only the data dir (a temp dir for
+// /data) and the difficulty (GOSSIPCHAIN_BITS=8, to keep the test fast) differ; every other setting
+// comes from config/node-N.json.
+// The monitoring profile's Prometheus runs too, as Debian's `prometheus` in a namespace named
+// `prometheus` with monitoring/prometheus/prometheus.yml unchanged: it must find every node by its
+// service name and scrape its /metrics, and the Grafana dashboard's queries must evaluate on it.
+import { spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -14,11 +18,19 @@ import {
   stageEnvironment, startedServices
 } from './helpers/compose-files.js'
 import { bootstrapTargets, getJson, txMinedEverywhere, waitForBootstrapConnections, waitForMeshes } from './helpers/compose-network.js'
+import {
+  dashboardQueries, expandGrafanaVariables, exportedSampleNames, PROMETHEUS_CONFIG, promqlMetricNames, readDashboard
+} from './helpers/monitoring-files.js'
 import { createNetnsNetwork, netnsUnavailableReason, type NetnsNetwork } from './helpers/netns.js'
 import { waitFor } from '../src/devnet/wait.js'
 
 const unavailable = netnsUnavailableReason()
 const title = 'compose network replayed in network namespaces (docker-compose.yml + config/, no Docker)'
+const prometheusVersion = ((): string | undefined => {
+  const result = spawnSync('prometheus', ['--version'], { encoding: 'utf8' })
+  return result.status === 0 ? /prometheus, version (\S+)/.exec(`${result.stdout}${result.stderr}`)?.[1] : undefined
+})()
+const PROMETHEUS_HOST = 'prometheus'
 
 interface ServiceNode {
   name: string
@@ -44,10 +56,11 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
   let network: NetnsNetwork | undefined
   const nodes = new Map<string, ServiceNode>()
   const dataDirs: string[] = []
+  let prometheus: { url: string, output: string, exited: Promise<unknown> } | undefined
 
   before(async function () {
     if (unavailable !== undefined) this.skip()
-    network = await createNetnsNetwork(order)
+    network = await createNetnsNetwork(prometheusVersion === undefined ? order : [...order, PROMETHEUS_HOST])
     // As Compose does with depends_on: dependencies first, each dependant once they answer /health.
     for (const name of order) {
       const node = await startService(name)
@@ -64,11 +77,13 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
       await Promise.race([healthy, died])
       node.peerId = (await getJson<{ peerId: string }>(node, '/node_info')).peerId
     }
+    if (prometheusVersion !== undefined) prometheus = await startPrometheus()
   })
 
   afterEach(function () {
     if (this.currentTest?.state !== 'failed') return
     for (const node of nodes.values()) console.log(`---- ${node.name} (${node.address}) output ----\n${node.output.slice(-4000)}`)
+    if (prometheus !== undefined) console.log(`---- prometheus output ----\n${prometheus.output.slice(-4000)}`)
   })
 
   after(async () => {
@@ -104,6 +119,24 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
     child.stdout?.on('data', (chunk: Buffer) => { node.output += chunk.toString() })
     child.stderr?.on('data', (chunk: Buffer) => { node.output += chunk.toString() })
     return node
+  }
+
+  /** Debian's prometheus in its own namespace, on the repository's config file as the compose service mounts it. */
+  async function startPrometheus (): Promise<{ url: string, output: string, exited: Promise<unknown> }> {
+    const storage = await mkdtemp(join(tmpdir(), 'gossipchain-prometheus-'))
+    dataDirs.push(storage)
+    const child = network!.spawn(PROMETHEUS_HOST, 'prometheus', [
+      `--config.file=${PROMETHEUS_CONFIG}`, `--storage.tsdb.path=${storage}`, '--web.listen-address=0.0.0.0:9090'
+    ], { cwd: storage, env: { PATH: process.env.PATH } })
+    const started = { url: `http://${network!.host(PROMETHEUS_HOST).address}:9090`, output: '', exited: new Promise(resolve => child.once('exit', resolve)) }
+    child.stdout?.on('data', (chunk: Buffer) => { started.output += chunk.toString() })
+    child.stderr?.on('data', (chunk: Buffer) => { started.output += chunk.toString() })
+    const ready = waitFor('prometheus to be ready', async () => (await fetch(`${started.url}/-/ready`)).ok ? true : undefined, 30_000)
+    const died = started.exited.then(code => { throw new Error(`prometheus exited with ${String(code)}:\n${started.output}`) })
+    ready.catch(() => {})
+    died.catch(() => {})
+    await Promise.race([ready, died])
+    return started
   }
 
   function node (name: string): ServiceNode {
@@ -149,6 +182,46 @@ describe(unavailable === undefined ? title : `${title} - skipped: ${unavailable}
   it('a tx posted to node-4 (two hops from the miner) is mined by node-1 (mineInterval 10 s in its config) and all four end on that head', async () => {
     await waitForMeshes(nodes, 20_000)
     await txMinedEverywhere(nodes, 'node-4', 'node-1', 'compose-netns: pallet 7 left the packer for the port', 25_000)
+  })
+
+  describe(prometheusVersion === undefined
+    ? 'monitoring: Prometheus - skipped: Debian\'s prometheus is not installed (apt-get install prometheus)'
+    : `monitoring: Debian's prometheus ${prometheusVersion} on monitoring/prometheus/prometheus.yml`, () => {
+    before(function () { if (prometheusVersion === undefined) this.skip() })
+
+    interface Target { labels: Record<string, string>, health: string, lastError: string, scrapeUrl: string }
+
+    it('scrapes /metrics of every node by service name: every target up, labelled instance="node-N"', async () => {
+      const targets = await waitFor('every gossipchain target up', async () => {
+        const { data } = await getJson<{ data: { activeTargets: Target[] } }>(prometheus!, '/api/v1/targets?state=active')
+        const ours = data.activeTargets.filter(t => t.labels.job === 'gossipchain')
+        return ours.length === order.length && ours.every(t => t.health === 'up') ? ours : undefined
+      }, 30_000, 500).catch(async (error: Error) => {
+        const { data } = await getJson<{ data: { activeTargets: Target[] } }>(prometheus!, '/api/v1/targets?state=active')
+        throw new Error(`${error.message}: ${JSON.stringify(data.activeTargets.map(t => [t.scrapeUrl, t.health, t.lastError]))}`)
+      })
+      expect(targets.map(t => t.labels.instance).sort()).to.deep.equal([...order].sort())
+      expect(targets.map(t => t.scrapeUrl).sort()).to.deep.equal(order.map(name => `http://${name}:${portMappings(compose.services[name])[0].target}/metrics`).sort())
+    })
+
+    it('every dashboard query selects metrics the nodes export and evaluates on it; head height shows each node\'s head', async () => {
+      const exported = exportedSampleNames(await (await fetch(`${node('node-1').url}/metrics`)).text())
+      for (const { panel, target } of dashboardQueries(readDashboard())) {
+        const expr = expandGrafanaVariables(target.expr, '30s')
+        for (const name of promqlMetricNames(expr)) expect(exported.has(name), `${panel.title}: ${name} is not in node-1's /metrics`).to.equal(true)
+        const result = await getJson<{ status: string }>(prometheus!, `/api/v1/query?query=${encodeURIComponent(expr)}`)
+        expect(result.status, `${panel.title}: ${expr}`).to.equal('success')
+      }
+      // After the mined tx above every node is at the same height, and Prometheus sees it per node.
+      const heights = Object.fromEntries(await Promise.all(order.map(async name => [name, (await getJson<{ head: { index: number } }>(node(name), '/node_info')).head.index] as const)))
+      const heightQuery = dashboardQueries(readDashboard()).find(q => q.target.expr.startsWith('gossipchain_chain_height'))!
+      await waitFor('Prometheus to hold every node\'s head height', async () => {
+        const { data } = await getJson<{ data: { result: Array<{ metric: { instance: string }, value: [number, string] }> } }>(
+          prometheus!, `/api/v1/query?query=${encodeURIComponent(expandGrafanaVariables(heightQuery.target.expr))}`)
+        const seen = Object.fromEntries(data.result.map(r => [r.metric.instance, Number(r.value[1])]))
+        return order.every(name => seen[name] === heights[name]) ? true : undefined
+      }, 20_000, 500)
+    })
   })
 
   it('GOSSIPCHAIN_API_TOKEN from the service environment guards the admin routes', async () => {
