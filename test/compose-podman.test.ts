@@ -139,12 +139,16 @@ describe(`docker-compose.yml under podman-compose (project ${PROJECT})`, functio
     for (const container of containers) expect(inspect(container.name, '{{.State.Health.Status}}'), container.name).to.equal('healthy')
   })
 
-  it('every node serves the web page at / (bundled into the image at build time)', async () => {
+  it('every node serves the web page at / (bundled into the image at build time) and Prometheus text at /metrics', async () => {
     for (const node of nodes.values()) {
       const res = await fetch(`${node.url}/`, { signal: AbortSignal.timeout(5_000) })
       expect(res.status, `${node.url}/`).to.equal(200)
       expect(res.headers.get('content-type'), `${node.url}/`).to.match(/^text\/html/)
       expect(await res.text(), `${node.url}/`).to.match(/<script[^>]+src=/)
+      const metrics = await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(5_000) })
+      expect(metrics.status, `${node.url}/metrics`).to.equal(200)
+      const { head } = await getJson<{ head: { index: number } }>(node, '/node_info')
+      expect(await metrics.text(), `${node.url}/metrics`).to.match(new RegExp(`^gossipchain_chain_height(\\{[^}]*\\})? ${head.index}$`, 'm'))
     }
   })
 
