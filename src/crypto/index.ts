@@ -3,3 +3,4 @@
 export * from './node-ed25519.js'
 export * from './node-verifier.js'
 export * from './sha256.js'
+export * from './verifier-pool.js'

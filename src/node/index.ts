@@ -9,8 +9,8 @@ import type { GossipsubOpts } from '@libp2p/gossipsub'
 import type { Hono, MiddlewareHandler } from 'hono'
 import { Chain } from '../chain/chain.js'
 import { Miner } from '../chain/miner.js'
-import { createNodeVerifier } from '../crypto/node-verifier.js'
 import { useNativeSha256 } from '../crypto/sha256.js'
+import { sharedVerifierPool } from '../crypto/verifier-pool.js'
 import type { NodeConfig } from '../config.js'
 import { createApp } from '../http/app.js'
 import { createUiRoutes } from '../http/routes/ui-routes.js'
@@ -108,7 +108,7 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
     const store = await BlockStore.open({ path: join(config.dataDir, 'chain') })
     cleanups.push(async () => await store.close())
     const chain = await Chain.open({
-      store, network: config.network, verifier: createNodeVerifier(), now, mempool: config.mempool, legacyTransactions: config.legacyTransactions,
+      store, network: config.network, verifier: sharedVerifierPool(), now, mempool: config.mempool, legacyTransactions: config.legacyTransactions,
       log: line => { logger.info(line) }
     })
     const network = chain.networkId
