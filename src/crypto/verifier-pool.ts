@@ -27,6 +27,13 @@ import type { VerifierWorkerData } from './verifier-worker.js'
 
 /** Chunks posted to one worker and not answered yet. Two: the worker never waits for the pool between chunks. */
 const MAX_INFLIGHT = 2
+/**
+ * A busy worker gets its second chunk only when this many checks wait: under a trickle a check goes out
+ * at once to an idle worker (latency), under a flood checks gather while the workers are busy and go out
+ * in large chunks. Each message costs both threads ~5-20 us and wakes a sleeping thread, more than a
+ * third of an Ed25519 verify (profile of a node under ingest load, BENCHMARKS.md).
+ */
+const SECOND_CHUNK_MIN = 16
 /** Most checks in one message: ~8 ms of Ed25519 work, short enough that a lone check behind it waits little. */
 export const DEFAULT_MAX_BATCH = 96
 /** The most worker threads a pool takes. */
@@ -212,7 +219,8 @@ export class VerifierPool implements SignatureVerifier, BatchSignatureVerifier {
         this.post(target, retried)
         continue
       }
-      const size = Math.min(this.maxBatch, Math.max(1, Math.ceil(this.queuedItems / this.threads)))
+      const idle = this.workers.filter(w => w.chunks.size === 0).length + this.threads - this.workers.length
+      const size = Math.min(this.maxBatch, Math.max(1, Math.ceil(this.queuedItems / Math.max(1, idle))))
       const chunk = this.takeChunk(size)
       if (chunk === undefined) continue // only malformed items or stopped batches were left
       this.post(target, chunk)
@@ -224,7 +232,8 @@ export class VerifierPool implements SignatureVerifier, BatchSignatureVerifier {
     let best: PoolWorker | undefined
     for (const w of this.workers) if (best === undefined || w.chunks.size < best.chunks.size) best = w
     if ((best === undefined || best.chunks.size > 0) && this.workers.length < this.threads) return this.startWorker()
-    return best !== undefined && best.chunks.size < MAX_INFLIGHT ? best : undefined
+    if (best === undefined || best.chunks.size >= MAX_INFLIGHT) return undefined
+    return best.chunks.size === 0 || this.queuedItems >= SECOND_CHUNK_MIN || this.retry.length > 0 ? best : undefined
   }
 
   private startWorker (): PoolWorker {
