@@ -2,10 +2,9 @@
 // One concern per module: routes/* build sub-apps, error-handler.ts is the only place failures
 // become responses, json-body.ts the only body reader.
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { methodNotAllowed } from 'hono/method-not-allowed'
+import { bodyLimit } from './json-body.js'
 import { createErrorHandler, logInternalErrorToConsole, methodNotAllowedResponse, notFoundHandler } from './error-handler.js'
-import { HttpError, HttpErrorCode } from './http-error.js'
 import { NODE_INFO_TIMEOUT_MS } from './node-info-client.js'
 import { createPeerRegistration } from './peer-registration.js'
 import { createAdminRoutes } from './routes/admin-routes.js'
@@ -41,12 +40,7 @@ export function createApp (deps: FacadeDeps): Hono {
   app.notFound(notFoundHandler)
   for (const handler of middleware) app.use('*', handler)
   app.use('*', methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedResponse }))
-  app.use('*', bodyLimit({
-    maxSize: bodyLimitBytes,
-    onError: () => {
-      throw new HttpError(413, HttpErrorCode.BODY_TOO_LARGE, `the request body is larger than ${bodyLimitBytes} bytes`)
-    }
-  }))
+  app.use('*', bodyLimit(bodyLimitBytes))
 
   const registerPeer = createPeerRegistration({
     network,
