@@ -482,10 +482,10 @@ export class Chain extends EventEmitter<ChainEvents> {
   async acceptTx (tx: Tx, opts: TxSubmitOptions = {}): Promise<Tx> {
     const source = opts.source ?? LOCAL_SOURCE
     this.checkStateful(tx)
-    checkTxRules(tx, { network: this.networkId, nowMs: this.init.now(), legacyTransactions: this.init.legacyTransactions })
+    const payload = checkTxRules(tx, { network: this.networkId, nowMs: this.init.now(), legacyTransactions: this.init.legacyTransactions })
     this.mempool.admission(tx, source, { displaceAtMost: this.parkRoom() })
     if (!this.verified.has(tx)) {
-      const [ok] = await this.verifier.verifyMany([txSignatureCheck(tx, this.networkId)])
+      const [ok] = await this.verifier.verifyMany([txSignatureCheck(tx, this.networkId, payload)])
       if (ok !== true) throw badSignature()
       this.verified.add(tx)
     }

@@ -4,6 +4,7 @@
 
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { TypedEventEmitter } from '@libp2p/interface'
+import { jsonOf } from '../core/serialized.js'
 import { nodeSha256Hex } from '../crypto/sha256.js'
 import { blockTopic, PENALTY_INVALID_GOSSIP, txTopic } from './constants.js'
 import type { GossipsubService } from './host.js'
@@ -188,7 +189,7 @@ export class Gossip extends TypedEventEmitter<GossipEvents> implements Startable
   }
 
   private async publish (kind: GossipKind, topic: string, id: string, timestampSeconds: number, item: object): Promise<{ recipients: number }> {
-    const data = encoder.encode(JSON.stringify(item))
+    const data = encoder.encode(jsonOf(item)) // the text the journal and the store hold: serialized once
     const publishedAt = this.now()
     const result = await this.components.pubsub.publish(topic, data)
     const recipients = result.recipients.length

@@ -20,6 +20,7 @@ import { ClassicLevel } from 'classic-level'
 import { sha256Hex } from '../core/hash.js'
 import { utf8 } from '../core/bytes.js'
 import { recordItem } from '../core/record.js'
+import { jsonOf, rememberJson } from '../core/serialized.js'
 import type { Block, Tx } from '../core/types.js'
 
 export interface StoredHeader {
@@ -96,7 +97,7 @@ export class StoreBatch {
   readonly ops: Array<{ type: 'put', key: string, value: string } | { type: 'del', key: string }> = []
 
   putBlock (block: Block, header: StoredHeader): this {
-    this.ops.push({ type: 'put', key: 'b!' + block.hash, value: JSON.stringify(block) })
+    this.ops.push({ type: 'put', key: 'b!' + block.hash, value: jsonOf(block) })
     this.ops.push({ type: 'put', key: 'x!' + block.hash, value: JSON.stringify(header) })
     return this
   }
@@ -148,7 +149,7 @@ export class StoreBatch {
   }
 
   putPending (seq: number, tx: Tx): this {
-    this.ops.push({ type: 'put', key: pendingKey(seq), value: JSON.stringify(tx) })
+    this.ops.push({ type: 'put', key: pendingKey(seq), value: jsonOf(tx) })
     return this
   }
 
@@ -178,6 +179,13 @@ export interface BlockStoreInit {
   syncWrites?: boolean
 }
 
+/** A block as stored: its text is JSON.stringify of the block that was put (putBlock), so it is kept as its serialized form. */
+function storedBlock (value: string): Block {
+  const block = JSON.parse(value) as Block
+  rememberJson(block, value)
+  return block
+}
+
 export class BlockStore {
   private constructor (private readonly db: ClassicLevel<string, string>, private readonly syncWrites: boolean) {}
 
@@ -199,13 +207,13 @@ export class BlockStore {
 
   async getBlock (hash: string): Promise<Block | undefined> {
     const value = await this.db.get('b!' + hash)
-    return value === undefined ? undefined : JSON.parse(value) as Block
+    return value === undefined ? undefined : storedBlock(value)
   }
 
   async getBlocks (hashes: string[]): Promise<Array<Block | undefined>> {
     if (hashes.length === 0) return []
     const values = await this.db.getMany(hashes.map(h => 'b!' + h))
-    return values.map(v => v === undefined ? undefined : JSON.parse(v) as Block)
+    return values.map(v => v === undefined ? undefined : storedBlock(v))
   }
 
   async getHead (): Promise<string | undefined> {

@@ -1,0 +1,39 @@
+// The serialized form of a tx or block, computed once per object (docs/design.md §11: "serialized forms
+// cached"): the mempool's byte count, the journal and block writes, gossip and GET /chain all use the same
+// JSON.stringify text instead of making their own. Txs and blocks are never changed after parseTx /
+// parseBlock made them (every rule treats them as values), so the text stays true to its object; the
+// cache holds it only as long as the object lives (WeakMap).
+import { utf8ByteLength } from './bytes.js'
+
+interface Serialized { json: string, size?: number }
+
+const cache = new WeakMap<object, Serialized>()
+
+function entry (value: object): Serialized {
+  let e = cache.get(value)
+  if (e === undefined) {
+    e = { json: JSON.stringify(value) }
+    cache.set(value, e)
+  }
+  return e
+}
+
+/** JSON.stringify(value), once per object. */
+export function jsonOf (value: object): string {
+  return entry(value).json
+}
+
+/** UTF-8 byte length of jsonOf(value), once per object. */
+export function jsonSizeOf (value: object): number {
+  const e = entry(value)
+  e.size ??= utf8ByteLength(e.json)
+  return e.size
+}
+
+/**
+ * Record `json` as the serialized form of `value` when the caller knows that JSON.stringify(value) gives
+ * exactly it (e.g. a block read back from the store, which wrote JSON.stringify of the same fields).
+ */
+export function rememberJson (value: object, json: string): void {
+  if (!cache.has(value)) cache.set(value, { json })
+}
