@@ -30,6 +30,8 @@ export interface StartOptions {
   trace?: string
   /** More `gossipchain start` flags, appended last (so they win). */
   extraArgs?: string[]
+  /** Node.js flags before the entry script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[]
   /** Extra environment (GOSSIPCHAIN_* of the caller are not passed on, so the flags above decide). */
   env?: Record<string, string>
   /** 'compiled' (default): dist/cli.js, rebuilt first when src/ changed; 'source': src/cli.ts through tsx. */
@@ -100,7 +102,7 @@ export class NodeProcess {
     }
     const httpPort = options.httpPort ?? await freePort()
     const p2pPort = options.p2pPort ?? await freePort()
-    const args = [...entry, 'start',
+    const args = [...(options.nodeArgs ?? []), ...entry, 'start',
       '--data-dir', dataDir, '--http-host', '127.0.0.1', '--http-port', String(httpPort),
       '--p2p-host', '127.0.0.1', '--p2p-port', String(p2pPort), '--bits', String(options.bits ?? 8),
       '--mine-interval', String(options.mineInterval ?? 0)]
