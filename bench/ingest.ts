@@ -1,75 +1,70 @@
-// Benchmark 2, signature verification and ingest (docs/design.md §11): the node's verifier, Chain.submitTx,
-// and POST /new_transaction on a real node whose txs must also reach a second node by gossip, each
-// against the machine's Ed25519 verify capacity (`openssl speed ed25519` verify/s x cores).
+// Benchmark 2, signature verification and ingest (docs/design.md §11): the node's verifier pool, then
+// POST /new_transaction on a real node process driven by a real load generator (autocannon, bench/load-client.ts,
+// in its own process; every request a distinct tx signed before the run), node alone and as the hub of two
+// peers, each against the machine's Ed25519 verify capacity (`openssl speed ed25519` verify/s x cores).
 import { spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Chain } from '../src/chain/chain.js'
-import { fromHex } from '../src/core/bytes.js'
-import { txSigningPayload } from '../src/core/tx.js'
+import { txSignatureCheck } from '../src/core/tx.js'
 import { createNodeVerifier } from '../src/crypto/node-verifier.js'
-import { BlockStore } from '../src/store/block-store.js'
+import { VerifierPool } from '../src/crypto/verifier-pool.js'
 import type { Ed25519Tx } from '../src/core/types.js'
-import { waitForMesh, type NodeProcess } from '../src/devnet/index.js'
-import { cpuSeconds, fmt, log, pollUntil, row, runPool, StopPool, withResources, type BenchSection, type RunOptions } from './harness.js'
+import { pendingOf, waitForMesh, type NodeProcess } from '../src/devnet/index.js'
+import { cpuSeconds, fmt, log, pollUntil, row, runPool, StopPool, withResources, writeResult, type BenchSection, type Resources, type RunOptions } from './harness.js'
 import type { MachineInfo, OpensslReferences } from './machine.js'
-import { BIG_MEMPOOL_ARGS, fetchClient, nodeHttpClient, pendingCount, startBenchNode, type HttpClient } from './nodes.js'
-import { BENCH_NETWORK, BENCH_NETWORK_ID } from './tx-pool.js'
+import { BIG_MEMPOOL_ARGS, pendingCount, startBenchNode } from './nodes.js'
+import { BENCH_NETWORK_ID } from './tx-pool.js'
 
-const BAR = '>= 50% of machine verify capacity'
-/** Concurrent HTTP clients of the ingest benchmark. */
-const CLIENTS = 32
+const INGEST_BAR = '>= 40% of machine verify capacity, nothing lost'
+const CPU_BAR = 'node CPU per tx <= 2 verifies'
+const HUB_BAR = 'hub CPU per tx <= 1.3x alone'
+/** Keep-alive connections of the load generator. */
+const CONNECTIONS = 64
 
-interface IngestRun {
-  pooledRate: number
-  gossipedRate: number
-  accepted: number
+export interface LoadResult {
   statuses: Record<string, number>
-  /** Seconds from the first POST until B held every tx; undefined at the deadline. */
-  bSeconds: number | undefined
-  atB: number
-  cpuA: number
-  cpuB: number
-  cpuClient: number
+  /** Indices (into the bodies) of the requests answered 201. */
+  accepted: number[]
+  latency: { p50: number, p90: number, p99: number, max: number }
+  seconds: number
+  requestsPerSecond: number
+  errors: number
+  timeouts: number
+  /** CPU seconds of the load generator process (all its threads). */
+  clientCpu: number
 }
 
-/** POST `bodies` to A with CLIENTS concurrent requests while polling B's mempool count until it reaches `expectedAtB`. */
-async function httpIngest (a: NodeProcess, b: NodeProcess, client: HttpClient, bodies: string[], expectedAtB: number, timeoutMs: number): Promise<IngestRun> {
-  const post = client.poster(`${a.url}/new_transaction`)
-  await client.poster(`${a.url}/health`)('{}').catch(() => undefined) // open a keep-alive socket before timing
-  const cpuA0 = cpuSeconds(a.child.pid); const cpuB0 = cpuSeconds(b.child.pid); const cpuC0 = process.cpuUsage()
-  const statuses: Record<string, number> = {}
-  let lastAnswer = 0
-  let bDone: number | undefined
-  let atB = 0
-  const t0 = performance.now()
-  const watchB = (async () => {
-    // Poll B while A ingests, so "gossiped" ends when B has them, not when we look.
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      atB = await pendingCount(b).catch(() => atB)
-      if (atB >= expectedAtB) { bDone = performance.now(); return }
-      await new Promise(resolve => setTimeout(resolve, 50))
-    }
-  })()
-  await runPool(bodies.length, CLIENTS, async i => {
-    const status = await post(bodies[i]).catch(() => 0)
-    statuses[status] = (statuses[status] ?? 0) + 1
-    lastAnswer = performance.now()
-  })
-  await watchB
-  const cpuC = process.cpuUsage(cpuC0)
-  const accepted = statuses[201] ?? 0
-  return {
-    pooledRate: accepted / ((lastAnswer - t0) / 1000),
-    gossipedRate: bDone === undefined ? 0 : bodies.length / ((bDone - t0) / 1000),
-    accepted,
-    statuses,
-    bSeconds: bDone === undefined ? undefined : (bDone - t0) / 1000,
-    atB,
-    cpuA: cpuSeconds(a.child.pid) - cpuA0,
-    cpuB: cpuSeconds(b.child.pid) - cpuB0,
-    cpuClient: (cpuC.user + cpuC.system) / 1e6
-  }
+const clientScript = new URL('./load-client.ts', import.meta.url).pathname
+
+/**
+ * Run bench/load-client.ts (autocannon) against `url` with `bodies`, one request per body, at most `rate`
+ * requests per second (as fast as it goes without). The client's CPU is its own process's.
+ */
+export async function runLoad (res: Resources, url: string, bodies: string[], opts: { connections?: number, rate?: number } = {}): Promise<LoadResult> {
+  const dir = await res.tempDir('load')
+  const file = join(dir, 'bodies.ndjson')
+  await writeFile(file, bodies.join('\n') + '\n')
+  const args = ['--import', 'tsx', clientScript, url, file, String(opts.connections ?? CONNECTIONS)]
+  if (opts.rate !== undefined) args.push(String(opts.rate))
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  let clientCpu = Number.NaN
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
+  // The client's CPU, read just before it exits (its /proc entry goes with it): polled while it runs.
+  const poll = setInterval(() => { const c = cpuSeconds(child.pid); if (Number.isFinite(c)) clientCpu = c }, 50)
+  res.defer(async () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
+  clearInterval(poll)
+  if (code !== 0) throw new Error(`load client exited with ${code}: ${err.slice(-2000)}`)
+  return { ...(JSON.parse(out.trim().split('\n').pop()!) as Omit<LoadResult, 'clientCpu'>), clientCpu }
+}
+
+/** Every accepted tx must be pending at `node`: the ids that are not. */
+async function lostTxs (node: NodeProcess, txs: Ed25519Tx[], accepted: number[]): Promise<string[]> {
+  const pending = new Set((await pendingOf(node)).map(tx => tx.id))
+  return accepted.map(i => txs[i].id).filter(id => !pending.has(id))
 }
 
 /** A bare Node HTTP server in its own process that parses the JSON body and answers 201 {id}. */
@@ -77,168 +72,173 @@ const ECHO_SERVER = "const s = require('node:http').createServer((q, r) => { con
   "const b = JSON.parse(Buffer.concat(c).toString()); r.writeHead(201, { 'content-type': 'application/json' }); r.end(JSON.stringify({ message: 'Success', id: b.id })) }) }); " +
   "s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'))"
 
-/** Requests/s of `client` against ECHO_SERVER: the HTTP ceiling the ingest rates are bounded by on this machine. */
-async function httpCeiling (client: HttpClient, bodies: string[]): Promise<number> {
-  return await withResources(async res => {
-    const server = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
-    res.defer(async () => {
-      if (server.exitCode === null && server.signalCode === null) {
-        const exited = new Promise(resolve => server.once('exit', resolve))
-        server.kill('SIGKILL')
-        await exited
-      }
-    })
-    const port = await new Promise<number>((resolve, reject) => {
-      server.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
-      server.once('exit', code => reject(new Error(`echo server exited with ${code}`)))
-    })
-    const post = client.poster(`http://127.0.0.1:${port}/new_transaction`)
-    await runPool(Math.min(500, bodies.length), CLIENTS, async i => { await post(bodies[i]) }) // warm-up
-    const t0 = performance.now()
-    const { failed } = await runPool(bodies.length, CLIENTS, async i => { await post(bodies[i]) })
-    if (failed > 0) throw new Error(`${failed} requests to the echo server failed`)
-    return bodies.length / ((performance.now() - t0) / 1000)
+async function startEcho (res: Resources): Promise<{ url: string, pid: number | undefined }> {
+  const server = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
+  res.defer(async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise(resolve => server.once('exit', resolve))
+      server.kill('SIGKILL')
+      await exited
+    }
   })
+  const port = await new Promise<number>((resolve, reject) => {
+    server.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
+    server.once('exit', code => reject(new Error(`echo server exited with ${code}`)))
+  })
+  return { url: `http://127.0.0.1:${port}`, pid: server.pid }
 }
 
 export async function ingestBenchmark (opts: RunOptions, refs: OpensslReferences, machine: MachineInfo, pool: Ed25519Tx[]): Promise<BenchSection> {
   const capacity = refs.ed25519VerifiesPerSec * machine.cores
   const capacityRef = { label: `openssl ed25519 verify x ${machine.cores} cores`, value: capacity, unit: 'verify/s' }
+  const verifyUs = 1e6 / refs.ed25519VerifiesPerSec
+  const warmCount = opts.quick ? 1000 : 2000
+  const rate = opts.quick ? 500 : 1000
+  const rateCount = rate * (opts.quick ? 4 : 8)
+  const mainCount = Math.min(pool.length - warmCount - 2 * rateCount, opts.quick ? 8000 : 40_000)
   const section: BenchSection = {
     id: 'ingest',
     title: '2. Signature verification and ingest',
     method: [
       `Reference: machine verify capacity = \`openssl speed -seconds ${refs.seconds} ed25519\` verify/s (one core) x ${machine.cores} cores.`,
       'Txs are signed before any timing (src/core/tx.ts signTx, 4 signer seeds, in worker threads).',
-      '(a) `createNodeVerifier().verifyEd25519` (async crypto.verify on the libuv threadpool, KeyObjects cached) over the',
-      'txs\' signing payloads with a fixed number of verifications in flight.',
-      '(b) `Chain.submitTx` on an in-process Chain with a LevelDB store (parse, id, stateful checks, verify, mempool,',
-      'journal write), with 256 submissions in flight.',
-      '(c) Two real node processes (src/devnet, compiled), B bootstrapped to A, meshes formed; the benchmark',
-      `process POSTs pre-serialized txs to A's /new_transaction from ${CLIENTS} concurrent keep-alive clients, first with Node's`,
-      '`fetch`, then (other txs, same nodes) with `node:http` and a keep-alive Agent, which costs the shared CPU far less.',
-      '"pooled" = 201 answers / time to the last answer; "gossiped" = B\'s mempool count (GET /node_info, polled every 50 ms)',
-      'reaching every tx / time from the first POST. Client, A and B share the machine\'s cores (a deployed node would not',
-      'share them with its clients and peers): CPU seconds per tx of each process show where the time goes. The "ceiling"',
-      'rows run the same clients against a bare Node HTTP server that only parses the body and answers 201. Note: with A, B',
-      'and the client on one machine, every tx is verified twice (A and B), so the "gossiped" bar cannot be met here by',
-      'construction (two OpenSSL verifies already take the whole CPU budget of 50% capacity); the "projection" row divides',
-      'the cores by A\'s measured CPU per tx: the rate A would reach with the machine to itself.'
+      '(a) The node\'s verifier, `VerifierPool` (src/crypto/verifier-pool.ts: one worker thread per core, chunks of checks per',
+      'message), over the txs\' signature checks as one batch and as one call per check, and the per-item threadpool verifier',
+      '(`createNodeVerifier`, async crypto.verify on libuv\'s threadpool) with 256 in flight, for comparison.',
+      '(b) A node process (src/devnet, compiled, `--mempool-max-count 1000000`) and a load generator in its own process',
+      `(bench/load-client.ts: autocannon, ${CONNECTIONS} keep-alive connections, one request per pre-signed tx, every request a`,
+      `distinct tx): ${warmCount.toLocaleString('en')} txs of warm-up, then ${mainCount.toLocaleString('en')} as fast as they are answered. Rate = 201 answers / the`,
+      'load generator\'s duration. Afterwards every tx answered 201 must be listed by GET /pending_tx (nothing lost). CPU per tx',
+      'is the node process\'s CPU time (all threads: verifier workers included) over the run / 201 answers, against one OpenSSL',
+      `verify. (c) The same node first alone, then with 2 peers bootstrapped to it (meshes formed), each time ${rateCount.toLocaleString('en')} other`,
+      `txs at a fixed ${rate} tx/s: the hub's CPU per tx with peers against alone; each peer must hold every tx afterwards.`,
+      'The load generator, the node and its peers share the machine\'s cores: their CPU per tx is listed. The "ceiling" row',
+      'runs the same load generator against a bare Node HTTP server that only parses the body and answers 201.'
     ].join(' '),
     rows: [],
     details: []
   }
 
-  const items = pool.map(tx => ({
-    publicKey: fromHex(tx.senderPK, 'senderPK', 32),
-    payload: txSigningPayload(tx, BENCH_NETWORK_ID),
-    signature: fromHex(tx.signature, 'signature', 64)
-  }))
-
-  // (a) the verifier alone
-  const verifier = createNodeVerifier()
-  for (const item of items.slice(0, 64)) await verifier.verifyEd25519(item.publicKey, item.payload, item.signature) // warm: key cache, JIT
-  for (const concurrency of [1, 16, 256]) {
-    // Time-based: the same signatures are verified again in a cycle (each verify is independent work).
-    const windowMs = (opts.quick ? 0.7 : 2) * 1000
-    let done = 0
-    let bad = 0
-    const t0 = performance.now()
-    const cpu0 = process.cpuUsage()
-    await runPool(Number.MAX_SAFE_INTEGER, concurrency, async i => {
-      if (performance.now() - t0 > windowMs) throw new StopPool()
-      const it = items[i % items.length]
-      if (!await verifier.verifyEd25519(it.publicKey, it.payload, it.signature)) bad++
-      done++
-    })
-    const seconds = (performance.now() - t0) / 1000
-    const cpu = process.cpuUsage(cpu0)
-    const rate = done / seconds
-    if (bad > 0) throw new Error(`${bad} valid signatures did not verify`)
-    section.rows.push(row({
-      group: section.title, metric: `(a) createNodeVerifier, ${concurrency} in flight`, value: rate, unit: 'verify/s', reference: capacityRef,
-      ratioLabel: 'x capacity', bar: concurrency === 256 ? BAR : undefined, meets: concurrency === 256 ? rate / capacity >= 0.5 : undefined,
-      note: `${done} verifies, process CPU ${((cpu.user + cpu.system) / 1e6 / seconds * 100).toFixed(0)}%`
-    }))
-    log(`ingest: verifier x${concurrency}: ${fmt(rate)} verify/s`)
-  }
-
-  // (b) Chain.submitTx in-process
-  await withResources(async res => {
-    const dir = await res.tempDir('submit')
-    const store = await BlockStore.open({ path: join(dir, 'chain') })
-    res.defer(async () => await store.close())
-    const chain = await Chain.open({
-      store, network: BENCH_NETWORK, verifier: createNodeVerifier(), now: Date.now, mempool: { maxCount: 1_000_000, maxBytes: 2 ** 30 }, legacyTransactions: true
-    })
-    const count = Math.min(pool.length, opts.quick ? 5000 : 20_000)
-    const cpu0 = process.cpuUsage()
-    const t0 = performance.now()
-    const { failed, firstError } = await runPool(count, 256, async i => { await chain.submitTx(pool[i]) })
-    const seconds = (performance.now() - t0) / 1000
-    const cpu = process.cpuUsage(cpu0)
-    if (failed > 0) throw new Error(`submitTx failed ${failed} times: ${(firstError as Error).message}`)
-    const rate = count / seconds
-    section.rows.push(row({
-      group: section.title, metric: '(b) Chain.submitTx, 256 in flight', value: rate, unit: 'tx/s', reference: capacityRef,
-      ratioLabel: 'x capacity', bar: BAR, meets: rate / capacity >= 0.5, note: `${count} txs, mempool ${chain.mempool.count}`
-    }))
-    section.details.push(`(b) submitTx: ${count} txs in ${seconds.toFixed(2)} s; process CPU ${((cpu.user + cpu.system) / count).toFixed(0)} us/tx (all threads: the threadpool verify included).`)
-    log(`ingest: submitTx ${fmt(rate)} tx/s`)
-  })
-
-  // (c) HTTP ingest, pooled at A and gossiped to B, with two clients; then the HTTP ceiling of each client
-  const perClient = Math.min(Math.floor(pool.length / 2), opts.quick ? 3000 : 8000)
-  const clients = [fetchClient(), nodeHttpClient(CLIENTS)]
+  // (a) the verifier
+  const checks = pool.slice(0, opts.quick ? 5000 : 20_000).map(tx => txSignatureCheck(tx, BENCH_NETWORK_ID))
+  const verifier = new VerifierPool()
   try {
-    await withResources(async res => {
-      const a = await startBenchNode(res, { extraArgs: BIG_MEMPOOL_ARGS })
-      const b = await startBenchNode(res, { extraArgs: BIG_MEMPOOL_ARGS, bootstrap: [a.multiaddr] })
-      await waitForMesh(a, b, 30_000)
-      await waitForMesh(b, a, 30_000)
-      let expectedAtB = 0
-      for (const [k, client] of clients.entries()) {
-        const txs = pool.slice(k * perClient, (k + 1) * perClient)
-        expectedAtB += txs.length
-        const r = await httpIngest(a, b, client, txs.map(tx => JSON.stringify(tx)), expectedAtB, opts.quick ? 60_000 : 120_000)
-        const label = `${client.name} x${CLIENTS}`
-        section.rows.push(row({
-          group: section.title, metric: `(c) HTTP POST /new_transaction (${label}), pooled at A`, value: r.pooledRate, unit: 'tx/s', reference: capacityRef,
-          ratioLabel: 'x capacity', note: `${r.accepted}/${txs.length} answered 201`
-        }))
-        section.rows.push(row({
-          group: section.title, metric: `(c) HTTP ingest (${label}), verified + pooled at A AND gossiped to B`, value: r.gossipedRate, unit: 'tx/s', reference: capacityRef,
-          ratioLabel: 'x capacity', bar: BAR, meets: r.gossipedRate / capacity >= 0.5,
-          note: r.bSeconds === undefined ? `B had ${r.atB - (expectedAtB - txs.length)}/${txs.length} at the deadline` : `B had all after ${r.bSeconds.toFixed(2)} s`
-        }))
-        if (client.name === 'node:http') {
-          // Not a measurement of its own: what A's CPU per tx would allow a node that had this machine to itself.
-          const projected = machine.cores / (r.cpuA / txs.length)
-          section.rows.push(row({
-            group: section.title, metric: `(c) projection: node A alone on this machine = ${machine.cores} cores / A's CPU per tx`, value: projected, unit: 'tx/s',
-            reference: capacityRef, ratioLabel: 'x capacity', bar: BAR, meets: projected / capacity >= 0.5,
-            note: `A spent ${(r.cpuA / txs.length * 1e6).toFixed(0)} us of CPU per tx with the ${label} client`
-          }))
-        }
-        const us = (cpu: number): string => (cpu / txs.length * 1e6).toFixed(0)
-        section.details.push(`(c) ${label}: statuses ${JSON.stringify(r.statuses)}; CPU per tx: node A ${us(r.cpuA)} us, node B ${us(r.cpuB)} us, ` +
-          `benchmark client ${us(r.cpuClient)} us (to meet the bar, all three together may spend ${(machine.cores / (0.5 * capacity) * 1e6).toFixed(0)} us ` +
-          `of CPU per tx; one OpenSSL verify costs ${(1e6 / refs.ed25519VerifiesPerSec).toFixed(0)} us).`)
-        log(`ingest: HTTP ${label}: pooled ${fmt(r.pooledRate)} tx/s, gossiped ${fmt(r.gossipedRate)} tx/s`)
-      }
-      const finalB = (await b.get<unknown[]>('/pending_tx')).length
-      section.details.push(`(c) at the end GET /pending_tx on B lists ${finalB} of the ${expectedAtB} txs posted to A.`)
-    })
-    for (const client of clients) {
-      const rate = await httpCeiling(client, pool.slice(0, opts.quick ? 2000 : 5000).map(tx => JSON.stringify(tx)))
+    await verifier.verifyMany(checks.slice(0, 500)) // workers started, keys cached, JIT warm
+    for (const shape of ['one batch', 'one call per check'] as const) {
+      const t0 = performance.now()
+      const cpu0 = process.cpuUsage()
+      const results = shape === 'one batch'
+        ? await verifier.verifyMany(checks)
+        : await Promise.all(checks.map(async c => (await verifier.verifyMany([c]))[0]))
+      const seconds = (performance.now() - t0) / 1000
+      const cpu = process.cpuUsage(cpu0)
+      if (results.some(r => r !== true)) throw new Error('a valid signature did not verify')
+      const value = checks.length / seconds
       section.rows.push(row({
-        group: section.title, metric: `(c) ceiling: bare Node HTTP server, same body, ${client.name} x${CLIENTS}`, value: rate, unit: 'req/s', reference: capacityRef,
-        ratioLabel: 'x capacity', note: 'no verification: what this client and loopback HTTP allow on this machine'
+        group: section.title, metric: `(a) VerifierPool, ${shape} (${verifier.threads} workers)`, value, unit: 'verify/s', reference: capacityRef, ratioLabel: 'x capacity',
+        note: `${checks.length} checks, process CPU ${((cpu.user + cpu.system) / checks.length).toFixed(0)} us/check`
       }))
-      log(`ingest: HTTP ceiling ${client.name}: ${fmt(rate)} req/s`)
+      log(`ingest: verifier pool, ${shape}: ${fmt(value)} verify/s`)
     }
   } finally {
-    for (const client of clients) client.close()
+    await verifier.close()
   }
+  {
+    const threadpool = createNodeVerifier()
+    const windowMs = (opts.quick ? 0.7 : 2) * 1000
+    let done = 0
+    const t0 = performance.now()
+    await runPool(Number.MAX_SAFE_INTEGER, 256, async i => {
+      if (performance.now() - t0 > windowMs) throw new StopPool()
+      const c = checks[i % checks.length]
+      if (c.scheme === 'ed25519' && await threadpool.verifyEd25519(c.publicKey, c.message, c.signature)) done++
+    })
+    const value = done / ((performance.now() - t0) / 1000)
+    section.rows.push(row({ group: section.title, metric: '(a) createNodeVerifier (libuv threadpool), 256 in flight', value, unit: 'verify/s', reference: capacityRef, ratioLabel: 'x capacity' }))
+  }
+
+  // (b) the node alone, as fast as it answers; (c) the same node alone and as a hub at a fixed rate
+  await withResources(async res => {
+    const a = await startBenchNode(res, { extraArgs: BIG_MEMPOOL_ARGS })
+    let used = 0
+    const take = (n: number): Ed25519Tx[] => { const out = pool.slice(used, used + n); used += n; return out }
+    const body = (txs: Ed25519Tx[]): string[] => txs.map(tx => JSON.stringify(tx))
+
+    const warm = await runLoad(res, `${a.url}`, body(take(warmCount)))
+    if ((warm.statuses[201] ?? 0) !== warmCount) throw new Error(`warm-up: statuses ${JSON.stringify(warm.statuses)}`)
+    const txs = take(mainCount)
+    const cpu0 = cpuSeconds(a.child.pid)
+    const load = await runLoad(res, a.url, body(txs))
+    const cpuA = cpuSeconds(a.child.pid) - cpu0
+    const accepted = load.statuses[201] ?? 0
+    const lost = await lostTxs(a, txs, load.accepted)
+    const ingestRate = accepted / load.seconds
+    const perTxUs = cpuA / accepted * 1e6
+    const ingestRow = row({
+      group: section.title, metric: `(b) POST /new_transaction, node alone, autocannon x${CONNECTIONS}`, value: ingestRate, unit: 'tx/s', reference: capacityRef,
+      ratioLabel: 'x capacity', bar: INGEST_BAR, meets: ingestRate / capacity >= 0.4 && lost.length === 0 && accepted === txs.length,
+      note: `${accepted}/${txs.length} answered 201, ${lost.length} of them not pending afterwards; latency p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms`
+    })
+    const cpuRow = row({
+      group: section.title, metric: '(b) node CPU per tx (all its threads), node alone', value: perTxUs, unit: 'us', reference: { label: 'one openssl ed25519 verify', value: verifyUs, unit: 'us' },
+      ratioLabel: 'verifies', bar: CPU_BAR, meets: perTxUs <= 2 * verifyUs, note: `load generator ${(load.clientCpu / accepted * 1e6).toFixed(0)} us per tx`
+    })
+    section.rows.push(ingestRow, cpuRow)
+    await writeResult('ingest', ingestRow)
+    await writeResult('ingest-cpu', cpuRow)
+    section.details.push(`(b) statuses ${JSON.stringify(load.statuses)}, errors ${load.errors}, timeouts ${load.timeouts}; ${lost.length} accepted txs missing from GET /pending_tx; ` +
+      `latency p50 ${load.latency.p50} / p90 ${load.latency.p90} / p99 ${load.latency.p99} / max ${load.latency.max} ms; CPU per tx: node ${perTxUs.toFixed(0)} us, ` +
+      `load generator ${(load.clientCpu / accepted * 1e6).toFixed(0)} us (the machine has ${(machine.cores / (0.4 * capacity) * 1e6).toFixed(0)} us of CPU per tx at the bar's rate).`)
+    log(`ingest: node alone ${fmt(ingestRate)} tx/s, ${perTxUs.toFixed(0)} us CPU/tx, ${lost.length} lost`)
+
+    // (c) fixed rate, alone then hub
+    const fixed = async (label: string, peers: NodeProcess[]): Promise<{ perTx: number, peerPerTx: number[], load: LoadResult, missing: number[] }> => {
+      const batch = take(rateCount)
+      const before = await Promise.all(peers.map(pendingCount))
+      const c0 = cpuSeconds(a.child.pid)
+      const p0 = peers.map(p => cpuSeconds(p.child.pid))
+      const r = await runLoad(res, a.url, body(batch), { rate })
+      const ok = r.statuses[201] ?? 0
+      // Each peer must end up with every accepted tx (gossip), within a deadline.
+      const missing = await Promise.all(peers.map(async (p, i) => {
+        const want = before[i] + ok
+        const got = await pollUntil(async () => { const n = await pendingCount(p); return n >= want ? n : undefined }, 30_000, 100)
+        return got === undefined ? want - await pendingCount(p) : 0
+      }))
+      const perTx = (cpuSeconds(a.child.pid) - c0) / ok * 1e6
+      const peerPerTx = peers.map((p, i) => (cpuSeconds(p.child.pid) - p0[i]) / ok * 1e6)
+      log(`ingest: ${label} at ${rate} tx/s: hub ${perTx.toFixed(0)} us CPU/tx${peers.length > 0 ? `, peers ${peerPerTx.map(v => v.toFixed(0)).join('/')} us` : ''}`)
+      return { perTx, peerPerTx, load: r, missing }
+    }
+    const alone = await fixed('alone', [])
+    const b = await startBenchNode(res, { extraArgs: BIG_MEMPOOL_ARGS, bootstrap: [a.multiaddr] })
+    const c = await startBenchNode(res, { extraArgs: BIG_MEMPOOL_ARGS, bootstrap: [a.multiaddr] })
+    for (const p of [b, c]) { await waitForMesh(a, p, 30_000); await waitForMesh(p, a, 30_000) }
+    const hub = await fixed('hub of 2 peers', [b, c])
+    const hubRow = row({
+      group: section.title, metric: `(c) hub CPU per tx with 2 peers, ${rate} tx/s`, value: hub.perTx, unit: 'us',
+      reference: { label: `the same node alone, ${rate} tx/s`, value: alone.perTx, unit: 'us' }, ratioLabel: 'x alone', bar: HUB_BAR,
+      meets: hub.perTx <= 1.3 * alone.perTx && hub.missing.every(m => m === 0),
+      note: `peers ${hub.peerPerTx.map(v => v.toFixed(0)).join(' / ')} us CPU per tx; ${hub.missing.every(m => m === 0) ? 'both peers got every tx' : `missing at the peers: ${hub.missing.join(', ')}`}`
+    })
+    section.rows.push(hubRow)
+    await writeResult('ingest-hub', hubRow)
+    section.details.push(`(c) alone: statuses ${JSON.stringify(alone.load.statuses)}, latency p50 ${alone.load.latency.p50} / p99 ${alone.load.latency.p99} ms; ` +
+      `hub: statuses ${JSON.stringify(hub.load.statuses)}, latency p50 ${hub.load.latency.p50} / p99 ${hub.load.latency.p99} ms.`)
+  })
+
+  // the ceiling of this load generator and loopback HTTP
+  await withResources(async res => {
+    const echo = await startEcho(res)
+    const bodies = pool.slice(0, Math.min(pool.length, opts.quick ? 5000 : 20_000)).map(tx => JSON.stringify(tx))
+    const cpu0 = cpuSeconds(echo.pid)
+    const r = await runLoad(res, echo.url, bodies)
+    const perReq = (cpuSeconds(echo.pid) - cpu0) / bodies.length * 1e6
+    section.rows.push(row({
+      group: section.title, metric: `ceiling: bare Node HTTP server, same bodies, autocannon x${CONNECTIONS}`, value: r.requestsPerSecond, unit: 'req/s', reference: capacityRef,
+      ratioLabel: 'x capacity', note: `no verification: what this load generator and loopback HTTP allow here; server ${perReq.toFixed(0)} us, load generator ${(r.clientCpu / bodies.length * 1e6).toFixed(0)} us CPU per request`
+    }))
+    log(`ingest: ceiling ${fmt(r.requestsPerSecond)} req/s`)
+  })
   return section
 }
