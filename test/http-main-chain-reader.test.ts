@@ -124,13 +124,13 @@ describe('http main-chain reader', () => {
     chain.main = chain.branch('a', undefined, 3)
     const read = readMainChain(chain)
     let text = ''
-    for await (const chunk of chainJsonChunks({ length: read.length }, 'chain', read.blocks, () => ({ peers: ['x'] }))) text += chunk
+    for await (const chunk of chainJsonChunks({ length: read.length }, 'chain', read.blocks, () => ({ peers: ['x'] }))) text += Buffer.from(chunk).toString()
     const parsed = JSON.parse(text)
     expect(parsed.length).to.equal(3)
     expect(parsed.peers).to.deep.equal(['x'])
     expect(parsed.chain.map((b: Block) => b.hash)).to.deep.equal(chain.main)
     let empty = ''
-    for await (const chunk of chainJsonChunks({}, 'chain', readMainChain(chain, 5).blocks)) empty += chunk
+    for await (const chunk of chainJsonChunks({}, 'chain', readMainChain(chain, 5).blocks)) empty += Buffer.from(chunk).toString()
     expect(JSON.parse(empty)).to.deep.equal({ chain: [] })
   })
 

@@ -338,6 +338,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       const b = loaded[j]
       if (b === undefined) throw new Error(`block ${hashes[i]} is indexed but not stored`)
       out[i] = b
+      this.blocks.set(b) // the next read (GET /chain, sync serving) finds it, with its serialized bytes
     }
     return out
   }

@@ -1,7 +1,8 @@
 // Blocks (docs/design.md §3): header bytes, hash, proof of work, schema, genesis.
 import * as z from 'zod'
+import { jsonSizeOf } from './serialized.js'
 import { BlockError, BlockErrorCode, TxError } from './errors.js'
-import { fromHex, isHex, toHex, utf8ByteLength } from './bytes.js'
+import { fromHex, isHex, toHex } from './bytes.js'
 import { sha256 } from './hash.js'
 import { computeTxRoot } from './merkle.js'
 import { checkNetworkName } from './network.js'
@@ -171,7 +172,7 @@ export function invalidTx (txIndex: number, err: TxError): BlockError {
 
 /** UTF-8 bytes of JSON.stringify(block): the 1 MiB rule's measure. */
 export function blockSize (b: Block): number {
-  return utf8ByteLength(JSON.stringify(b))
+  return jsonSizeOf(b) // serialized once per block object (src/core/serialized.ts)
 }
 
 /**

@@ -24,7 +24,7 @@ export function chainChangedAsHttpError (err: unknown): unknown {
   return err instanceof ChainChangedError ? new HttpError(503, HttpErrorCode.CHAIN_CHANGED, err.message, {}, { 'Retry-After': '1' }) : err
 }
 
-async function * retryable (chunks: AsyncGenerator<string, void, undefined>): AsyncGenerator<string, void, undefined> {
+async function * retryable (chunks: AsyncGenerator<Uint8Array, void, undefined>): AsyncGenerator<Uint8Array, void, undefined> {
   try {
     yield * chunks
   } catch (err) {

@@ -26,7 +26,7 @@ async function writeOnce (chain: SnapshotSource, dataDir: string, savedAt: strin
   const chunks = chainJsonChunks(
     { format: 'gossipchain-chain-snapshot', version: 1, network: chain.networkId, genesis: chain.genesis.hash, savedAt, length: read.length },
     'chain', read.blocks)
-  async function * withNewline (): AsyncIterable<string> {
+  async function * withNewline (): AsyncIterable<string | Uint8Array> {
     yield * chunks
     yield '\n'
   }

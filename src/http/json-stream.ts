@@ -1,52 +1,98 @@
-// Streaming JSON responses: long chains go out in ~64 KiB pieces instead of one giant string.
+// Streaming JSON responses: long chains go out in pieces instead of one giant buffer, short ones in one write.
+import type { ServerResponse } from 'node:http'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { jsonBytesOf } from '../core/serialized.js'
 
-const PIECE_CHARS = 64 * 1024
+/**
+ * A response whose whole JSON fits in this many bytes goes out at once (GET /chain of 100 blocks: the
+ * cached bytes of every block handed to the socket in one writev, no copy, instead of a web ReadableStream
+ * through the adapter); a longer one streams in pieces of STREAM_PIECE_BYTES. Bounds what one request
+ * holds at once.
+ */
+export const SINGLE_BODY_BYTES = 1024 * 1024
+const STREAM_PIECE_BYTES = 256 * 1024
 
-/** The JSON text of an array of `items`, one item per chunk: serialized as the stream is read. */
-export async function * jsonArrayChunks (items: readonly unknown[]): AsyncGenerator<string, void, undefined> {
-  yield '['
-  for (let i = 0; i < items.length; i++) yield (i === 0 ? '' : ',') + JSON.stringify(items[i])
-  yield ']'
+const encoder = new TextEncoder()
+const OPEN = encoder.encode('[')
+const COMMA = encoder.encode(',')
+const CLOSE = encoder.encode(']')
+
+/** JSON bytes of one value: a tx's or block's cached serialized bytes (src/core/serialized.ts), else stringified. */
+function bytesOf (item: unknown): Uint8Array {
+  return typeof item === 'object' && item !== null ? jsonBytesOf(item) : encoder.encode(JSON.stringify(item))
 }
 
-async function nextPiece (chunks: AsyncIterator<string>): Promise<{ piece: string, done: boolean }> {
-  let piece = ''
-  while (piece.length < PIECE_CHARS) {
-    const r = await chunks.next()
-    if (r.done === true) return { piece, done: true }
-    piece += r.value
+/** The JSON of an array of `items` as UTF-8 pieces, one item per piece, each serialized at most once per object. */
+export async function * jsonArrayChunks (items: readonly unknown[]): AsyncGenerator<Uint8Array, void, undefined> {
+  yield OPEN
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) yield COMMA
+    yield bytesOf(items[i])
   }
-  return { piece, done: false }
+  yield CLOSE
+}
+
+async function nextParts (chunks: AsyncIterator<Uint8Array>, bytes: number): Promise<{ parts: Uint8Array[], size: number, done: boolean }> {
+  const parts: Uint8Array[] = []
+  let size = 0
+  let done = false
+  while (size < bytes) {
+    const r = await chunks.next()
+    if (r.done === true) { done = true; break }
+    parts.push(r.value)
+    size += r.value.byteLength
+  }
+  return { parts, size, done }
+}
+
+function joined (parts: Uint8Array[], size: number): Uint8Array {
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts, size)
+}
+
+/** The Node response behind the request (@hono/node-server passes it as `c.env.outgoing`); undefined elsewhere. */
+function outgoingOf (c: Context): ServerResponse | undefined {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing
+  return outgoing !== undefined && typeof outgoing.writeHead === 'function' && !outgoing.headersSent ? outgoing : undefined
 }
 
 /**
- * Respond with JSON text produced by `chunks`. The first piece is produced before the response starts,
- * so an early failure still becomes a normal JSON error; a failure after that aborts the response
+ * Respond with JSON produced by `chunks` (UTF-8 pieces). The first piece is produced before the response
+ * starts, so an early failure still becomes a normal JSON error; a failure after that aborts the response
  * (the status is already sent) and is reported to `onLateError`.
  */
 export async function streamJson (
   c: Context,
-  chunks: AsyncGenerator<string, void, undefined>,
+  chunks: AsyncGenerator<Uint8Array, void, undefined>,
   status: ContentfulStatusCode,
   onLateError: (err: unknown) => void
 ): Promise<Response> {
-  const first = await nextPiece(chunks)
+  const first = await nextParts(chunks, SINGLE_BODY_BYTES)
   const headers = { 'Content-Type': 'application/json; charset=UTF-8' }
-  if (first.done) return c.body(first.piece, status, headers)
-  const encoder = new TextEncoder()
+  if (first.done) {
+    const outgoing = outgoingOf(c)
+    if (outgoing === undefined) return c.body(joined(first.parts, first.size) as Uint8Array<ArrayBuffer>, status, headers)
+    // Scatter-gather: the parts (cached block bytes) go to the socket in one writev, never copied into one buffer.
+    outgoing.writeHead(status, { ...headers, 'Content-Length': String(first.size) })
+    outgoing.cork()
+    for (const part of first.parts) outgoing.write(part)
+    outgoing.end()
+    outgoing.uncork()
+    return RESPONSE_ALREADY_SENT
+  }
+  const firstPiece = joined(first.parts, first.size)
   let sentFirst = false
   const body = new ReadableStream<Uint8Array>({
     async pull (controller) {
       if (!sentFirst) {
         sentFirst = true
-        controller.enqueue(encoder.encode(first.piece))
+        controller.enqueue(firstPiece)
         return
       }
       try {
-        const { piece, done } = await nextPiece(chunks)
-        if (piece !== '') controller.enqueue(encoder.encode(piece))
+        const { parts, size, done } = await nextParts(chunks, STREAM_PIECE_BYTES)
+        if (size > 0) controller.enqueue(joined(parts, size))
         if (done) controller.close()
       } catch (err) {
         onLateError(err)

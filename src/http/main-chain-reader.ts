@@ -3,6 +3,7 @@
 // reorg moves the main chain under the reader, the rest is read from the branch of the head recorded
 // when reading started (blocks are immutable by hash and side branches stay indexed).
 import type { Chain } from '../chain/chain.js'
+import { jsonBytesOf } from '../core/serialized.js'
 import type { Block } from '../core/types.js'
 
 export type MainChainSource = Pick<Chain, 'head' | 'mainChain' | 'header' | 'getBlock'>
@@ -96,23 +97,28 @@ async function * readPinned (chain: MainChainSource, headHash: string, next: num
 }
 
 /**
- * JSON text of an object whose member `arrayKey` is the streamed blocks, in chunks: `before` members
- * first, `after` members last (an async function so it is read once the blocks are done).
+ * JSON of an object whose member `arrayKey` is the streamed blocks, as UTF-8 pieces: `before` members
+ * first, `after` members last (a function so it is read once the blocks are done). Each block is its
+ * cached serialized bytes (src/core/serialized.ts): concatenated, never serialized again.
  */
 export async function * chainJsonChunks (
   before: Record<string, unknown>,
   arrayKey: string,
   blocks: AsyncIterable<Block>,
   after: () => Record<string, unknown> = () => ({})
-): AsyncGenerator<string, void, undefined> {
+): AsyncGenerator<Uint8Array, void, undefined> {
   const members = (o: Record<string, unknown>): string[] => Object.entries(o).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
   const head = members(before)
-  yield '{' + head.join(',') + (head.length > 0 ? ',' : '') + JSON.stringify(arrayKey) + ':['
+  yield encoder.encode('{' + head.join(',') + (head.length > 0 ? ',' : '') + JSON.stringify(arrayKey) + ':[')
   let first = true
   for await (const block of blocks) {
-    yield (first ? '' : ',') + JSON.stringify(block)
+    if (!first) yield COMMA
+    yield jsonBytesOf(block)
     first = false
   }
   const tail = members(after())
-  yield ']' + (tail.length > 0 ? ',' : '') + tail.join(',') + '}'
+  yield encoder.encode(']' + (tail.length > 0 ? ',' : '') + tail.join(',') + '}')
 }
+
+const encoder = new TextEncoder()
+const COMMA = encoder.encode(',')

@@ -3,6 +3,7 @@
 
 import { Hono } from 'hono'
 import { MAX_BLOCKS_PER_REQUEST, MAX_LOCATOR_HASHES, MAX_RESPONSE_BYTES, SYNC_BASE_PATH } from './constants.js'
+import { jsonOf, jsonSizeOf } from '../core/serialized.js'
 import type { Block } from '../core/types.js'
 import type { Context } from 'hono'
 
@@ -97,8 +98,10 @@ export function jsonArrayWithin (items: unknown[], maxBytes: number): string | u
   const parts: string[] = []
   let size = 2 // [ and ]
   for (const item of items) {
-    const json = JSON.stringify(item)
-    const add = Buffer.byteLength(json) + (parts.length > 0 ? 1 : 0)
+    // Blocks keep their serialized text (src/core/serialized.ts): served as stored, not serialized again.
+    const object = typeof item === 'object' && item !== null
+    const json = object ? jsonOf(item) : JSON.stringify(item)
+    const add = (object ? jsonSizeOf(item) : Buffer.byteLength(json)) + (parts.length > 0 ? 1 : 0)
     if (size + add > maxBytes) break
     parts.push(json)
     size += add
