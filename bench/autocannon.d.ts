@@ -6,8 +6,8 @@ declare module 'autocannon' {
       path?: string
       headers?: Record<string, string>
       body?: string
-      setupRequest?: (req: Record<string, unknown>, context: Record<string, unknown>) => Record<string, unknown>
-      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void
+      setupRequest?: (req: Record<string, unknown>, context: Record<string, any>) => Record<string, unknown>
+      onResponse?: (status: number, body: string, context: Record<string, any>) => void
     }
     interface Options {
       url: string
@@ -22,6 +22,7 @@ declare module 'autocannon' {
     interface Result {
       latency: Histogram
       requests: Histogram & { total: number }
+      throughput: Histogram & { total: number }
       duration: number
       errors: number
       timeouts: number

@@ -3,8 +3,6 @@
 // in its own process; every request a distinct tx signed before the run), node alone and as the hub of two
 // peers, each against the machine's Ed25519 verify capacity (`openssl speed ed25519` verify/s x cores).
 import { spawn } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { txSignatureCheck } from '../src/core/tx.js'
 import { createNodeVerifier } from '../src/crypto/node-verifier.js'
 import { VerifierPool } from '../src/crypto/verifier-pool.js'
@@ -14,52 +12,13 @@ import { cpuSeconds, fmt, log, pollUntil, row, runPool, StopPool, withResources,
 import type { MachineInfo, OpensslReferences } from './machine.js'
 import { BIG_MEMPOOL_ARGS, pendingCount, startBenchNode } from './nodes.js'
 import { BENCH_NETWORK_ID } from './tx-pool.js'
+import { CONNECTIONS, runLoad, type LoadResult } from './load.js'
 
 const INGEST_BAR = '>= 40% of machine verify capacity, nothing lost'
 const CPU_BAR = 'node CPU per tx <= 2 verifies'
 const HUB_BAR = 'hub CPU per tx <= 1.3x alone'
-/** Keep-alive connections of the load generator. */
-const CONNECTIONS = 64
 
-export interface LoadResult {
-  statuses: Record<string, number>
-  /** Indices (into the bodies) of the requests answered 201. */
-  accepted: number[]
-  latency: { p50: number, p90: number, p99: number, max: number }
-  seconds: number
-  requestsPerSecond: number
-  errors: number
-  timeouts: number
-  /** CPU seconds of the load generator process (all its threads). */
-  clientCpu: number
-}
 
-const clientScript = new URL('./load-client.ts', import.meta.url).pathname
-
-/**
- * Run bench/load-client.ts (autocannon) against `url` with `bodies`, one request per body, at most `rate`
- * requests per second (as fast as it goes without). The client's CPU is its own process's.
- */
-export async function runLoad (res: Resources, url: string, bodies: string[], opts: { connections?: number, rate?: number } = {}): Promise<LoadResult> {
-  const dir = await res.tempDir('load')
-  const file = join(dir, 'bodies.ndjson')
-  await writeFile(file, bodies.join('\n') + '\n')
-  const args = ['--import', 'tsx', clientScript, url, file, String(opts.connections ?? CONNECTIONS)]
-  if (opts.rate !== undefined) args.push(String(opts.rate))
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  let clientCpu = Number.NaN
-  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-  // The client's CPU, read just before it exits (its /proc entry goes with it): polled while it runs.
-  const poll = setInterval(() => { const c = cpuSeconds(child.pid); if (Number.isFinite(c)) clientCpu = c }, 50)
-  res.defer(async () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
-  clearInterval(poll)
-  if (code !== 0) throw new Error(`load client exited with ${code}: ${err.slice(-2000)}`)
-  return { ...(JSON.parse(out.trim().split('\n').pop()!) as Omit<LoadResult, 'clientCpu'>), clientCpu }
-}
 
 /** Every accepted tx must be pending at `node`: the ids that are not. */
 async function lostTxs (node: NodeProcess, txs: Ed25519Tx[], accepted: number[]): Promise<string[]> {

@@ -2,7 +2,7 @@
 // reference measured in the same run on the same machine; writes the results into BENCHMARKS.md.
 //   --quick        ~1 minute: shorter timings, smaller chains, 5 nodes
 //   --nodes N      node processes of the propagation benchmark (default 10; 20 for the design bar)
-//   --only a,b     run some of: mining, ingest, sync, propagation, idle
+//   --only a,b     run some of: mining, ingest, reads, sync, propagation, idle
 //   --seed S       seed of the random topology and targets (default 42)
 //   --post-interval MS  time between two txs of the light-load phase of the propagation benchmark (default 100; the heavy-load phase posts 5x faster)
 //   --no-write     print only, leave BENCHMARKS.md alone
@@ -17,11 +17,12 @@ import { ingestBenchmark } from './ingest.js'
 import { machineInfo, opensslReferences } from './machine.js'
 import { miningBenchmark } from './mining.js'
 import { propagationBenchmark } from './propagation.js'
+import { readsBenchmark } from './reads.js'
 import { consoleTable, markdownSection, writeGeneratedSection } from './report.js'
 import { syncBenchmark } from './sync.js'
 import { signTxs } from './tx-pool.js'
 
-const BENCHMARKS = ['mining', 'ingest', 'sync', 'propagation', 'idle'] as const
+const BENCHMARKS = ['mining', 'ingest', 'reads', 'sync', 'propagation', 'idle'] as const
 
 function options (): RunOptions {
   const { values } = parseArgs({
@@ -67,7 +68,7 @@ async function main (): Promise<number> {
   log(`openssl: sha256/96B ${refs.sha256HashesPerSec.toFixed(0)} hash/s, ed25519 ${refs.ed25519VerifiesPerSec} verify/s (1 core)`)
 
   let pool: Awaited<ReturnType<typeof signTxs>> = []
-  if (selected('ingest') || selected('sync')) {
+  if (selected('ingest') || selected('sync') || selected('reads')) {
     const count = opts.quick ? 10_000 : 100_000
     const ts = performance.now()
     pool = await signTxs(count, { tag: 1, timestamp: Math.floor(Date.now() / 1000) - 60 })
@@ -78,6 +79,7 @@ async function main (): Promise<number> {
   const runs: Array<[string, () => Promise<BenchSection>]> = [
     ['mining', async () => await miningBenchmark(opts, refs)],
     ['ingest', async () => await ingestBenchmark(opts, refs, machine, pool)],
+    ['reads', async () => await readsBenchmark(opts, pool)],
     ['sync', async () => await syncBenchmark(opts, refs, pool)],
     ['propagation', async () => await propagationBenchmark(opts)],
     ['idle', async () => await idleBenchmark(opts)]

@@ -12,7 +12,7 @@ import type { OpensslReferences } from './machine.js'
 import { startBenchNode } from './nodes.js'
 import { BENCH_NETWORK } from './tx-pool.js'
 
-interface BuiltChain {
+export interface BuiltChain {
   dataDir: string
   head: string
   blocks: number
@@ -22,7 +22,7 @@ interface BuiltChain {
 }
 
 /** Mine blocks at bits 8 (test/helpers/fixtures.ts mineOn) and import them through Chain.submitBlock into a data dir. */
-async function buildChain (res: Resources, blockCount: number, txsPerBlock: number, pool: Ed25519Tx[]): Promise<BuiltChain> {
+export async function buildChain (res: Resources, blockCount: number, txsPerBlock: number, pool: Ed25519Tx[]): Promise<BuiltChain> {
   const dataDir = await res.tempDir('sync-source')
   const blocks: Block[] = []
   let parent: Pick<Block, 'hash' | 'index' | 'timestamp'> | undefined
