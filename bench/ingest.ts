@@ -2,7 +2,6 @@
 // POST /new_transaction on a real node process driven by a real load generator (autocannon, bench/load-client.ts,
 // in its own process; every request a distinct tx signed before the run), node alone and as the hub of two
 // peers, each against the machine's Ed25519 verify capacity (`openssl speed ed25519` verify/s x cores).
-import { spawn } from 'node:child_process'
 import { txSignatureCheck } from '../src/core/tx.js'
 import { createNodeVerifier } from '../src/crypto/node-verifier.js'
 import { VerifierPool } from '../src/crypto/verifier-pool.js'
@@ -12,7 +11,7 @@ import { cpuSeconds, fmt, log, pollUntil, row, runPool, StopPool, withResources,
 import type { MachineInfo, OpensslReferences } from './machine.js'
 import { BIG_MEMPOOL_ARGS, pendingCount, startBenchNode } from './nodes.js'
 import { BENCH_NETWORK_ID } from './tx-pool.js'
-import { CONNECTIONS, runLoad, type LoadResult } from './load.js'
+import { CONNECTIONS, runLoad, startScriptServer, type LoadResult } from './load.js'
 
 const INGEST_BAR = '>= 40% of machine verify capacity, nothing lost'
 const CPU_BAR = 'node CPU per tx <= 2 verifies'
@@ -31,21 +30,6 @@ const ECHO_SERVER = "const s = require('node:http').createServer((q, r) => { con
   "const b = JSON.parse(Buffer.concat(c).toString()); r.writeHead(201, { 'content-type': 'application/json' }); r.end(JSON.stringify({ message: 'Success', id: b.id })) }) }); " +
   "s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'))"
 
-async function startEcho (res: Resources): Promise<{ url: string, pid: number | undefined }> {
-  const server = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] })
-  res.defer(async () => {
-    if (server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise(resolve => server.once('exit', resolve))
-      server.kill('SIGKILL')
-      await exited
-    }
-  })
-  const port = await new Promise<number>((resolve, reject) => {
-    server.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
-    server.once('exit', code => reject(new Error(`echo server exited with ${code}`)))
-  })
-  return { url: `http://127.0.0.1:${port}`, pid: server.pid }
-}
 
 export async function ingestBenchmark (opts: RunOptions, refs: OpensslReferences, machine: MachineInfo, pool: Ed25519Tx[]): Promise<BenchSection> {
   const capacity = refs.ed25519VerifiesPerSec * machine.cores
@@ -188,7 +172,7 @@ export async function ingestBenchmark (opts: RunOptions, refs: OpensslReferences
 
   // the ceiling of this load generator and loopback HTTP
   await withResources(async res => {
-    const echo = await startEcho(res)
+    const echo = await startScriptServer(res, ECHO_SERVER)
     const bodies = pool.slice(0, Math.min(pool.length, opts.quick ? 5000 : 20_000)).map(tx => JSON.stringify(tx))
     const cpu0 = cpuSeconds(echo.pid)
     const r = await runLoad(res, echo.url, bodies)

@@ -60,3 +60,20 @@ async function runClient (res: Resources, clientArgs: string[]): Promise<LoadRes
   return { ...(JSON.parse(out.trim().split('\n').pop()!) as Omit<LoadResult, 'clientCpu'>), clientCpu }
 }
 
+
+/** `node -e script ...args` in its own process, which prints its port on stdout: a reference server. Killed at the end. */
+export async function startScriptServer (res: Resources, script: string, args: string[] = []): Promise<{ url: string, pid: number | undefined }> {
+  const server = spawn(process.execPath, ['-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  res.defer(async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise(resolve => server.once('exit', resolve))
+      server.kill('SIGKILL')
+      await exited
+    }
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    server.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
+    server.once('exit', code => reject(new Error(`reference server exited with ${code}`)))
+  })
+  return { url: `http://127.0.0.1:${port}`, pid: server.pid }
+}

@@ -2,12 +2,11 @@
 // HTTP server (its own process) sending the same bytes, both driven by the same load generator (autocannon,
 // bench/load-client.ts, in its own process). A block's serialized text is kept with it (src/core/serialized.ts):
 // GET /chain concatenates the cached texts instead of serializing the blocks again.
-import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Ed25519Tx } from '../src/core/types.js'
-import { cpuSeconds, fmt, log, row, withResources, writeResult, type BenchSection, type Resources, type RunOptions } from './harness.js'
-import { runGetLoad } from './load.js'
+import { cpuSeconds, fmt, log, row, withResources, writeResult, type BenchSection, type RunOptions } from './harness.js'
+import { runGetLoad, startScriptServer } from './load.js'
 import { startBenchNode } from './nodes.js'
 import { buildChain } from './sync.js'
 
@@ -21,21 +20,6 @@ const BARE_SERVER = "const body = require('node:fs').readFileSync(process.argv[1
   "r.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': body.length }); r.end(body) }); " +
   "s.keepAliveTimeout = 60000; s.listen(0, '127.0.0.1', () => process.stdout.write(String(s.address().port) + '\\n'))"
 
-async function startBare (res: Resources, file: string): Promise<{ url: string, pid: number | undefined }> {
-  const server = spawn(process.execPath, ['-e', BARE_SERVER, file], { stdio: ['ignore', 'pipe', 'inherit'] })
-  res.defer(async () => {
-    if (server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise(resolve => server.once('exit', resolve))
-      server.kill('SIGKILL')
-      await exited
-    }
-  })
-  const port = await new Promise<number>((resolve, reject) => {
-    server.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
-    server.once('exit', code => reject(new Error(`bare server exited with ${code}`)))
-  })
-  return { url: `http://127.0.0.1:${port}`, pid: server.pid }
-}
 
 export async function readsBenchmark (opts: RunOptions, pool: Ed25519Tx[]): Promise<BenchSection> {
   const seconds = opts.quick ? 3 : 8
@@ -61,7 +45,7 @@ export async function readsBenchmark (opts: RunOptions, pool: Ed25519Tx[]): Prom
     if (parsed.length !== BLOCKS + 1 || parsed.chain.length !== BLOCKS + 1) throw new Error(`GET /chain answered ${parsed.chain.length} blocks, expected ${BLOCKS + 1}`)
     const file = join(await res.tempDir('reads'), 'chain.json')
     await writeFile(file, body)
-    const bare = await startBare(res, file)
+    const bare = await startScriptServer(res, BARE_SERVER, [file])
     const check = Buffer.from(await (await fetch(`${bare.url}/chain`)).arrayBuffer())
     if (!check.equals(body)) throw new Error('the bare server does not send the same bytes')
     await runGetLoad(res, node.url, '/chain', 1, CONNECTIONS) // warm-up: JIT, caches
