@@ -104,6 +104,23 @@ describe('chain validator (validation apart from import)', function () {
     expect(chain.head.hash).to.equal(blocks[4].hash)
   })
 
+  it('a block refused for a bad signature is refused again by its header hash alone; garbage under a valid block\'s hash is not', async () => {
+    const forged = mineOn(GENESIS, [makeTx(NET, 'fine'), { ...makeTx(NET, 'forged'), signature: 'ab'.repeat(64) }], BITS)
+    await expectCode(chain.submitBlock(forged), BlockErrorCode.INVALID_TX)
+    verifier.batches.length = 0
+    await expectCode(chain.submitBlock(forged), BlockErrorCode.INVALID_TX)
+    await expectCode(chain.submitBlock({ ...forged, transactions: 'not even parsed' }), BlockErrorCode.INVALID_TX)
+    expect(verifier.batches).to.deep.equal([])
+    // The good tx of the refused block verified once: a block reusing it does not check it again.
+    const reuse = mineOn(GENESIS, [forged.transactions[0]], BITS, GENESIS.timestamp + 3)
+    await chain.submitBlock(reuse)
+    expect(verifier.batches).to.deep.equal([])
+    // A body that does not match its header is never remembered: the real block still gets in.
+    const real = mineOn(reuse, [makeTx(NET, 'real')], BITS)
+    await expectCode(chain.submitBlock({ ...real, transactions: [makeTx(NET, 'swapped')] }), BlockErrorCode.TX_ROOT_MISMATCH)
+    expect((await chain.submitBlock(real)).status).to.equal('head')
+  })
+
   it('stops at the first bad signature: nothing after it is verified', async () => {
     let calls = 0
     const inner = createNodeVerifier()

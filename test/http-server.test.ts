@@ -167,6 +167,31 @@ describe('http facade server', function () {
       expect((await fetch(`http://127.0.0.1:${bounded.port}/health`)).status).to.equal(200)
     })
 
+    it('TOO_MANY_CONNECTIONS per client (defect 5): one address cannot take every connection; another still gets in', async () => {
+      const capped = await serveFacade(h.app, { host: '127.0.0.1', port: 0, limits: { maxConnections: 10, maxConnectionsPerClient: 2 } })
+      const from = async (localAddress: string): Promise<ReturnType<typeof connect>> => await new Promise(resolve => {
+        const s = connect({ port: capped.port, host: '127.0.0.1', localAddress }, () => { resolve(s) })
+        s.on('error', () => {})
+      })
+      const held = [await from('127.0.0.2'), await from('127.0.0.2')]
+      try {
+        await waitUntil(() => capped.connections === 2)
+        const third = await from('127.0.0.2')
+        const answer = await new Promise<string>(resolve => {
+          let text = ''
+          third.on('data', d => { text += d.toString() })
+          third.on('close', () => { resolve(text) })
+          third.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n')
+        })
+        expect(answer).to.match(/^HTTP\/1\.1 503/)
+        expect(JSON.parse(answer.split('\r\n\r\n')[1]).code).to.equal(HttpErrorCode.TOO_MANY_CONNECTIONS)
+        expect((await fetch(`http://127.0.0.1:${capped.port}/health`)).status).to.equal(200) // from 127.0.0.1
+      } finally {
+        for (const s of held) s.destroy()
+        await capped.close()
+      }
+    })
+
     it('an idle connection (a client that sends nothing, or stops reading) is closed after the idle timeout', async () => {
       const started = Date.now()
       const idle = await raw('', 5000)

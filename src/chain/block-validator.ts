@@ -9,7 +9,7 @@
 import { BlockError, BlockErrorCode } from '../core/errors.js'
 import { blockWork } from '../core/block.js'
 import {
-  blockSignatureChecks, blockSignatureFailure, checkBlockBody, checkTxsNotInAncestry, validateBlockHeader, type BlockContext
+  blockSignatureChecks, blockSignatureFailure, checkBlockShape, checkBlockTxRules, checkTxsNotInAncestry, validateBlockHeader, type BlockContext
 } from '../core/validate-block.js'
 import { MEDIAN_TIME_SPAN, type Block, type Tx } from '../core/types.js'
 import type { BatchSignatureVerifier, SignatureCheck } from '../core/signature.js'
@@ -32,6 +32,8 @@ export interface ChainView {
   sideBlockTxIds(hash: string): Promise<string[]>
   /** True when the tx's signature verified before (docs/design.md §11: not verified twice). */
   alreadyVerified(tx: Tx): boolean
+  /** The tx's signature just verified: a block that reuses it (a refused block's good txs) skips it. */
+  markVerified(tx: Tx): void
   /** Bumped whenever the main chain changes or side blocks are pruned: a validation from before is rechecked. */
   readonly generation: number
 }
@@ -100,7 +102,14 @@ export class BlockValidator {
         }
         validateBlockHeader(block, ctx) // throws UNKNOWN_PARENT without a parent
         if (branch === undefined) branch = await this.branchOf(parent!)
-        checkBlockBody(block, ctx)
+        // The body in slices, the event loop served between them: a block of hundreds of legacy txs is
+        // tens of milliseconds of hashing, and the node's other clients must not wait for all of it.
+        await yieldToEventLoop()
+        checkBlockShape(block)
+        for (let from = 0; from < block.transactions.length; from += TX_RULES_SLICE) {
+          await yieldToEventLoop()
+          checkBlockTxRules(block, ctx, from, from + TX_RULES_SLICE)
+        }
         const { forkIndex, inBranch } = branch
         ctx.txInAncestry = (id: string) => {
           if (batchTxIds.has(id) || inBranch(id)) return true
@@ -132,6 +141,9 @@ export class BlockValidator {
     }
     if (checks.length === 0) return { validated, error }
     const results = await this.verifier.verifyMany(checks, { stopOnFirstFailure: true, signal: opts.signal })
+    for (const [i, ok] of results.entries()) {
+      if (ok === true) chain.markVerified(validated[owners[i].block].block.transactions[owners[i].txIndex])
+    }
     const failed = results.indexOf(false)
     if (failed === -1) return { validated, error }
     const owner = owners[failed]
@@ -162,6 +174,13 @@ export class BlockValidator {
     for (const hash of sideBlocks) for (const id of await chain.sideBlockTxIds(hash)) ids.add(id)
     return { forkIndex: e.index, inBranch: id => ids.has(id) }
   }
+}
+
+/** Txs whose cheap rules run between two turns of the event loop (~1-2 ms of hashing for legacy txs). */
+const TX_RULES_SLICE = 50
+
+async function yieldToEventLoop (): Promise<void> {
+  await new Promise<void>(resolve => { setImmediate(resolve) })
 }
 
 async function refuse (): Promise<boolean> {

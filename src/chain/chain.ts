@@ -3,7 +3,8 @@
 // It knows nothing of the network or HTTP: edges call it and map its coded errors.
 import { EventEmitter } from 'node:events'
 import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../core/errors.js'
-import { BLOCK_TX_BYTES_BUDGET, blockSize, blockWork, createBlockTemplate, genesisBlock, networkId, parseBlock, type UnminedBlock } from '../core/block.js'
+import { LRUCache } from 'lru-cache'
+import { BLOCK_TX_BYTES_BUDGET, blockSize, blockWork, computeBlockHash, createBlockTemplate, genesisBlock, networkId, parseBlock, type UnminedBlock } from '../core/block.js'
 import { isHeavier, mempoolChanges, planReorg, type HeaderInfo } from '../core/fork-choice.js'
 import { LOCAL_SOURCE, Mempool } from '../core/mempool.js'
 import type { MerkleProof } from '../core/merkle.js'
@@ -63,6 +64,12 @@ export const DEFAULT_FINALITY_DEPTH = 100
  * a gossip Ignore); a block that makes a branch the heaviest is never a side block.
  */
 export const DEFAULT_MAX_SIDE_BLOCKS = 256
+
+/** Refusals any block with the same header would get (Chain.rememberRefused). */
+const CACHEABLE_REFUSALS = new Set<string>([
+  BlockErrorCode.WRONG_VERSION, BlockErrorCode.WRONG_BITS, BlockErrorCode.INSUFFICIENT_WORK, BlockErrorCode.WRONG_INDEX,
+  BlockErrorCode.TIMESTAMP_TOO_OLD, BlockErrorCode.INVALID_TX, BlockErrorCode.DUPLICATE_TX, BlockErrorCode.TX_IN_ANCESTRY
+])
 
 /** What one sync answer may carry (docs/design.md §5: response <= 8 MiB). */
 const DEFAULT_SYNC_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -156,6 +163,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly sideTxIds = new Map<string, string[]>()
   /** Hashes of the indexed blocks off the main chain (bounded by maxSideBlocks, pruned by the checkpoint rule). */
   private readonly sideHashes = new Set<string>()
+  /** Blocks refused for a reason their header fixes (rememberRefused), by hash: LRU, bounded. */
+  private readonly refused = new LRUCache<string, BlockError>({ max: 4096 })
   /** Validated blocks waiting for or in their import, by hash. */
   private readonly importing = new Map<string, Promise<unknown>>()
   /** Bumped whenever the main chain changes or side blocks are pruned (ChainView.generation). */
@@ -192,7 +201,8 @@ export class Chain extends EventEmitter<ChainEvents> {
       isOnMainChain: hash => this.isOnMainChain(hash),
       txLocation: id => init.store.getTxLocationSync(id),
       sideBlockTxIds: async hash => await this.sideBlockTxIds(hash),
-      alreadyVerified: tx => this.verified.has(tx)
+      alreadyVerified: tx => this.verified.has(tx),
+      markVerified: tx => { this.verified.add(tx) }
     }
     this.validator = new BlockValidator(view, this.verifier)
   }
@@ -573,12 +583,51 @@ export class Chain extends EventEmitter<ChainEvents> {
    * parent is still being imported waits for that import first.
    */
   async validateBlock (input: unknown, opts: { signal?: AbortSignal } = {}): Promise<ValidatedBlock> {
+    const seen = this.seenBefore(input)
+    if (seen !== undefined) throw seen
+    // The caller just parsed the body's JSON; the schema walk of a large block comes in its own turn.
+    await new Promise<void>(resolve => { setImmediate(resolve) })
     const block = parseBlock(input)
     if (this.importing.has(block.hash)) throw new BlockError(BlockErrorCode.ALREADY_KNOWN, 'the block is already known', { hash: block.hash })
     await this.importing.get(block.previous_hash)?.catch(() => undefined)
     const { validated, error } = await this.validator.validate([block], opts)
-    if (error !== undefined) throw error
+    if (error !== undefined) {
+      this.rememberRefused(block, error)
+      throw error
+    }
     return validated[0]
+  }
+
+  /**
+   * A block we hold, or refused before for a reason that holds for any block with its header (docs/design.md
+   * §12: refusing it again costs a header hash, not a parse of its transactions). The header must hash
+   * to the claimed hash, so nobody can get a block refused by naming its hash on garbage.
+   */
+  private seenBefore (input: unknown): BlockError | undefined {
+    if (typeof input !== 'object' || input === null || typeof (input as { hash?: unknown }).hash !== 'string') return undefined
+    const hash = (input as { hash: string }).hash
+    const refused = this.refused.get(hash)
+    if (refused === undefined && !this.index.has(hash)) return undefined
+    let computed: string
+    try {
+      computed = computeBlockHash(input as Block)
+    } catch {
+      return undefined // malformed header fields: the full parse names them
+    }
+    if (computed !== hash) return undefined
+    return refused ?? new BlockError(BlockErrorCode.ALREADY_KNOWN, 'the block is already known', { hash })
+  }
+
+  /**
+   * Remember a refusal that any block with this header would get: faults of the header itself, and of
+   * the body once its tx_root matched (the header then commits to exactly these txs). Never a refusal
+   * for our own view (unknown parent, checkpoint, a full side store, our clock) nor a body that does not
+   * match its header (that body could be swapped for a valid one).
+   */
+  private rememberRefused (block: Block, err: unknown): void {
+    if (!(err instanceof BlockError) || !CACHEABLE_REFUSALS.has(err.code)) return
+    if (err.code === BlockErrorCode.INVALID_TX && ruleErrorOutcome(err)?.gossip !== 'reject') return
+    this.refused.set(block.hash, err)
   }
 
   /** Import a validated block under the lock, disk first, memory after; it becomes the head if its chain has the most work. */

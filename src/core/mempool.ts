@@ -40,8 +40,8 @@ export const LOCAL_SOURCE = 'local'
 
 interface Entry { tx: Tx, size: number, seq: number, source: string }
 
-/** What one sender or one source holds. */
-interface Holding { count: number, bytes: number, ids: Set<string> }
+/** What one sender or one source holds; a source also per sender (ids in arrival order). */
+interface Holding { count: number, bytes: number, ids: Set<string>, bySender?: Map<string, Holding> }
 
 type PartyKind = 'sender' | 'source'
 
@@ -135,7 +135,7 @@ export class Mempool {
     let count = this.entries.size + 1
     let bytes = this.totalBytes + size
     if (Math.max(count / this.maxCount, bytes / this.maxBytes) > this.threshold) {
-      const senderOver = this.overShare('sender', tx.senderPK, size)
+      const senderOver = this.senderOverShare(tx.senderPK, source, size)
       if (senderOver !== undefined) throw senderOver
       const sourceOver = this.overShare('source', source, size)
       if (sourceOver !== undefined) {
@@ -185,41 +185,78 @@ export class Mempool {
       { party: kind, count: h?.count ?? 0, bytes: h?.bytes ?? 0, shareCount: share.count, shareBytes: share.bytes, parties })
   }
 
+  /**
+   * A sender's share is a share of its source's (docs/design.md §12): the source's fair share among
+   * sources, split evenly among the source's senders. So keys are free but cost a flooder only its own
+   * source's room: a peer relaying ten thousand keys does not shrink the share of a client's four.
+   */
+  private senderOverShare (sender: string, source: string, size: number): TxError | undefined {
+    const src = this.sources.get(source)
+    const sources = this.sources.size + (src === undefined ? 1 : 0)
+    const mine = src?.bySender?.get(sender)
+    const senders = (src?.bySender?.size ?? 0) + (mine === undefined ? 1 : 0)
+    if (senders <= 1 && sources <= 1) return undefined // alone: only the mempool's size stops it
+    const sourceShare = this.share(sources)
+    const share = {
+      count: Math.max(1, Math.floor(sourceShare.count / senders)),
+      bytes: Math.max(1, Math.floor(sourceShare.bytes / senders))
+    }
+    const count = (mine?.count ?? 0) + 1
+    const bytes = (mine?.bytes ?? 0) + size
+    if (count <= share.count && bytes <= share.bytes) return undefined
+    return new TxError(TxErrorCode.MEMPOOL_SHARE_EXCEEDED,
+      `this sender holds its fair share of the mempool (${count - 1} txs, ${bytes - size} bytes of ${share.count} txs, ${share.bytes} bytes: its client's share split among ${senders} senders); try again after the next block`,
+      { party: 'sender', count: count - 1, bytes: bytes - size, shareCount: share.count, shareBytes: share.bytes, parties: senders })
+  }
+
   /** The newest tx, within `source`, of the sender (other than `except`) holding the most there, if that sender is over its share. */
   private newestOfOverShareSenderIn (source: string, except: string): string | undefined {
-    const ids = this.sources.get(source)?.ids
-    if (ids === undefined) return undefined
-    const within = new Map<string, number>()
-    for (const id of ids) {
-      const sender = this.entries.get(id)!.tx.senderPK
-      if (sender !== except) within.set(sender, (within.get(sender) ?? 0) + 1)
-    }
-    let top: string | undefined
-    for (const [sender, n] of within) if (top === undefined || n > within.get(top)!) top = sender
+    const bySender = this.sources.get(source)?.bySender
+    if (bySender === undefined) return undefined
+    let top: [string, Holding] | undefined
+    for (const [sender, h] of bySender) if (sender !== except && (top === undefined || h.count > top[1].count)) top = [sender, h]
     if (top === undefined) return undefined
-    const h = this.senders.get(top)!
-    const share = this.share(this.senders.size + (this.senders.has(except) ? 0 : 1))
-    if (h.count <= share.count && h.bytes <= share.bytes) return undefined
+    const senders = bySender.size + (bySender.has(except) ? 0 : 1)
+    const sourceShare = this.share(this.sources.size)
+    if (top[1].count <= Math.max(1, Math.floor(sourceShare.count / senders)) && top[1].bytes <= Math.max(1, Math.floor(sourceShare.bytes / senders))) return undefined
     let newest: string | undefined
-    for (const id of ids) if (this.entries.get(id)!.tx.senderPK === top) newest = id
+    for (const id of top[1].ids) newest = id
     return newest
   }
 
-  /** The newest tx of the party most over its fair share, other than the newcomer's own sender and source. */
+  /**
+   * Whose room a newcomer takes when the mempool is full: the source (other than the newcomer's) most
+   * over its fair share, and within it the sender most over its part of that share; else, within the
+   * newcomer's own source, a sender (other than the newcomer's) over its part. Their newest tx.
+   */
   private victim (sender: string, source: string, taken: Set<string>): string | undefined {
-    let best: { holding: Holding, ratio: number } | undefined
-    for (const [map, own] of [[this.senders, sender], [this.sources, source]] as const) {
-      const share = this.share(map.size + (map.has(own) ? 0 : 1))
-      for (const [key, holding] of map) {
-        if (key === own) continue
-        const ratio = Math.max(holding.count / share.count, holding.bytes / share.bytes)
-        if (ratio > 1 && (best === undefined || ratio > best.ratio)) best = { holding, ratio }
-      }
+    const sourceShare = this.share(this.sources.size + (this.sources.has(source) ? 0 : 1))
+    let worst: Holding | undefined
+    let worstRatio = 1
+    for (const [key, h] of this.sources) {
+      if (key === source) continue
+      const ratio = Math.max(h.count / sourceShare.count, h.bytes / sourceShare.bytes)
+      if (ratio > worstRatio) { worst = h; worstRatio = ratio }
     }
-    if (best === undefined) return undefined
-    let newest: string | undefined
-    for (const id of best.holding.ids) if (!taken.has(id)) newest = id // Set order is arrival order
-    return newest
+    const pick = (src: Holding, except?: string): string | undefined => {
+      const bySender = src.bySender!
+      const senders = bySender.size + (except !== undefined && !bySender.has(except) ? 1 : 0)
+      const part = { count: Math.max(1, Math.floor(sourceShare.count / senders)), bytes: Math.max(1, Math.floor(sourceShare.bytes / senders)) }
+      let top: Holding | undefined
+      let topRatio = except === undefined ? 0 : 1 // in our own source, only a sender over its part
+      for (const [key, h] of bySender) {
+        if (key === except) continue
+        const ratio = Math.max(h.count / part.count, h.bytes / part.bytes)
+        if (ratio > topRatio) { top = h; topRatio = ratio }
+      }
+      if (top === undefined) return undefined
+      let newest: string | undefined
+      for (const id of top.ids) if (!taken.has(id)) newest = id // Set order is arrival order
+      return newest
+    }
+    if (worst !== undefined) return pick(worst)
+    const own = this.sources.get(source)
+    return own === undefined ? undefined : pick(own, sender)
   }
 
   /**
@@ -235,7 +272,9 @@ export class Mempool {
   private insert (tx: Tx, size: number, source: string): void {
     this.entries.set(tx.id, { tx, size, seq: this.nextSeq++, source })
     this.totalBytes += size
-    for (const h of [holdingOf(this.senders, tx.senderPK), holdingOf(this.sources, source)]) {
+    const src = holdingOf(this.sources, source)
+    src.bySender ??= new Map()
+    for (const h of [holdingOf(this.senders, tx.senderPK), src, holdingOf(src.bySender, tx.senderPK)]) {
       h.count++
       h.bytes += size
       h.ids.add(tx.id)
@@ -252,7 +291,8 @@ export class Mempool {
       if (entry === undefined) continue
       this.entries.delete(id)
       this.totalBytes -= entry.size
-      for (const [map, key] of [[this.senders, entry.tx.senderPK], [this.sources, entry.source]] as const) {
+      const src = this.sources.get(entry.source)!
+      for (const [map, key] of [[this.senders, entry.tx.senderPK], [src.bySender!, entry.tx.senderPK], [this.sources, entry.source]] as const) {
         const h = map.get(key)!
         h.count--
         h.bytes -= entry.size

@@ -261,6 +261,30 @@ export function checkTxRules (tx: Tx, ctx: TxRuleContext): Uint8Array | undefine
 }
 
 /**
+ * Keys read lately, by PEM (docs/design.md §12): a block of hundreds of legacy txs usually carries a few
+ * keys, and reading one costs a base64 decode and a DER walk. A pure function of its input, so caching
+ * it changes no answer; bounded, oldest out first.
+ */
+const readKeys = new Map<string, RsaPublicKeyInfo | RsaKeyFormatError>()
+const READ_KEYS_MAX = 256
+
+function readLegacyKey (spkiPem: string): RsaPublicKeyInfo {
+  let read = readKeys.get(spkiPem)
+  if (read === undefined) {
+    try {
+      read = readRsaSpkiPem(spkiPem)
+    } catch (err) {
+      if (!(err instanceof RsaKeyFormatError)) throw err
+      read = err
+    }
+    if (readKeys.size >= READ_KEYS_MAX) readKeys.delete(readKeys.keys().next().value!)
+    readKeys.set(spkiPem, read)
+  }
+  if (read instanceof RsaKeyFormatError) throw read
+  return read
+}
+
+/**
  * docs/design.md §2 legacy key bounds, read from the key's bytes (rsa-key.ts): an RSA key of
  * MIN_RSA_BITS..MAX_RSA_BITS bits with public exponent 65537. TX_BAD_FORMAT when it is no RSA SPKI key,
  * TX_WEAK_KEY when too short, TX_UNSUPPORTED_KEY when too long or another exponent. Returns the key.
@@ -268,7 +292,7 @@ export function checkTxRules (tx: Tx, ctx: TxRuleContext): Uint8Array | undefine
 export function checkLegacyKey (spkiPem: string): RsaPublicKeyInfo {
   let key: RsaPublicKeyInfo
   try {
-    key = readRsaSpkiPem(spkiPem)
+    key = readLegacyKey(spkiPem)
   } catch (err) {
     if (!(err instanceof RsaKeyFormatError)) throw err
     throw new TxError(TxErrorCode.BAD_FORMAT, `tx.senderPK must be an RSA public key (SPKI): ${err.message}`, { field: 'senderPK' })

@@ -94,9 +94,16 @@ export type BlockBodyContext = Pick<BlockContext, 'networkId' | 'nowMs' | 'legac
 /**
  * Body rules that cost no signature work (docs/design.md §3, §12: cheapest first): tx count, size,
  * tx_root, duplicates, and each tx's cheap rules (id, timestamp, a legacy key's size and exponent).
- * Synchronous.
+ * Synchronous; checkBlockShape and checkBlockTxRules are its two halves, for a caller that yields
+ * between slices of a large block.
  */
 export function checkBlockBody (b: Block, ctx: BlockBodyContext): void {
+  checkBlockShape(b)
+  checkBlockTxRules(b, ctx, 0, b.transactions.length)
+}
+
+/** Tx count, serialized size, tx_root and duplicates. */
+export function checkBlockShape (b: Block): void {
   const txs = b.transactions
   if (txs.length > MAX_BLOCK_TXS) {
     throw new BlockError(BlockErrorCode.TOO_MANY_TXS, `a block holds at most ${MAX_BLOCK_TXS} transactions`, { count: txs.length, limit: MAX_BLOCK_TXS })
@@ -113,9 +120,13 @@ export function checkBlockBody (b: Block, ctx: BlockBodyContext): void {
     if (seen.has(txs[i].id)) throw new BlockError(BlockErrorCode.DUPLICATE_TX, 'the block holds the same transaction twice', { txIndex: i, txId: txs[i].id })
     seen.add(txs[i].id)
   }
+}
 
+/** Each tx's cheap rules, for txs `from` (inclusive) to `to` (exclusive); the lowest bad index is reported. */
+export function checkBlockTxRules (b: Block, ctx: BlockBodyContext, from: number, to: number): void {
+  const txs = b.transactions
   const ruleCtx = { network: ctx.networkId, nowMs: ctx.nowMs, legacyTransactions: ctx.legacyTransactions }
-  for (let i = 0; i < txs.length; i++) {
+  for (let i = from; i < Math.min(to, txs.length); i++) {
     try { checkTxRules(txs[i], ruleCtx) } catch (err) { throw asBlockError(i, err) }
   }
 }

@@ -34,6 +34,8 @@ export const HttpErrorCode = {
   HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
   BAD_CONTENT_LENGTH: 'BAD_CONTENT_LENGTH',
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  /** More requests of a costly kind than the facade works on at once (docs/design.md §12). */
+  BUSY: 'BUSY',
   /** More connections than the facade serves at once (docs/design.md §12). */
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   INTERNAL: 'INTERNAL'

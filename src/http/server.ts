@@ -16,6 +16,8 @@ import { HttpErrorCode } from './http-error.js'
 export interface FacadeLimits {
   /** Connections open at once; the ones over it are answered 503 and closed. */
   maxConnections: number
+  /** Connections open at once from one client address: one client cannot take every connection. */
+  maxConnectionsPerClient: number
   /** The request line and headers must arrive within this. */
   headersTimeoutMs: number
   /** The whole request, body included, must arrive within this: a slow upload is cut. */
@@ -29,13 +31,14 @@ export interface FacadeLimits {
 }
 
 /**
- * The defaults. 256 connections: the node's file descriptors are shared with p2p (a default ulimit is
- * 1024). 10 s for headers and 30 s for a whole request: a 2 MiB body (the body limit) then needs ~70 KB/s.
+ * The defaults. 512 connections, 128 from one address: the node's file descriptors are shared with p2p (a
+ * default ulimit is 1024), and a load generator or a reverse proxy on one address still gets plenty. 10 s for headers and 30 s for a whole request: a 2 MiB body (the body limit) then needs ~70 KB/s.
  * 60 s idle: long enough for a quiet event stream between its heartbeats, short enough that a client that
  * stopped reading lets go of its socket within a minute (its memory is bounded by backpressure anyway).
  */
 export const DEFAULT_FACADE_LIMITS: Readonly<FacadeLimits> = Object.freeze({
-  maxConnections: 256,
+  maxConnections: 512,
+  maxConnectionsPerClient: 128,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -151,25 +154,35 @@ export async function serveFacade (app: Hono, opts: ServeOptions): Promise<Runni
     }
   })
 
-  // The connection cap: the server's own connection listener runs only for connections under it.
+  // The connection caps: the server's own connection listener runs only for connections under them.
   let open = 0
+  const perClient = new Map<string, number>()
   const accept = server.listeners('connection') as Array<(socket: Socket) => void>
   server.removeAllListeners('connection')
   server.on('connection', (socket: Socket) => {
-    if (open >= limits.maxConnections) {
+    const client = socket.remoteAddress ?? 'unknown'
+    const mine = perClient.get(client) ?? 0
+    if (open >= limits.maxConnections || mine >= limits.maxConnectionsPerClient) {
       socket.on('error', () => {})
       socket.resume() // read and drop what it sends, so the answer is not lost in a reset
       setTimeout(() => { socket.destroy() }, 1000).unref()
       if (opts.tls === undefined) {
-        socket.end(rawJsonResponse(503, HttpErrorCode.TOO_MANY_CONNECTIONS,
-          `this node serves at most ${limits.maxConnections} connections at once; try again shortly`, { 'Retry-After': '1' }))
+        const message = open >= limits.maxConnections
+          ? `this node serves at most ${limits.maxConnections} connections at once; try again shortly`
+          : `this node serves at most ${limits.maxConnectionsPerClient} connections at once to one client address; close some first`
+        socket.end(rawJsonResponse(503, HttpErrorCode.TOO_MANY_CONNECTIONS, message, { 'Retry-After': '1' }))
       } else {
         socket.destroy() // no TLS session to speak JSON in yet
       }
       return
     }
     open++
-    socket.once('close', () => { open-- })
+    perClient.set(client, mine + 1)
+    socket.once('close', () => {
+      open--
+      const left = (perClient.get(client) ?? 1) - 1
+      if (left <= 0) perClient.delete(client); else perClient.set(client, left)
+    })
     for (const handle of accept) handle.call(server, socket)
   })
 

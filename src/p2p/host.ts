@@ -130,6 +130,12 @@ export async function createHost<S extends ServiceMap = Record<string, never>> (
       // IDONTWANT (gossipsub 1.2) costs a control frame to every mesh peer per message over this size;
       // at the default 512 B nearly every ~520 B tx paid it. Only large payloads (blocks) are worth it.
       idontwantMinDataSize: 16 * 1024,
+      // docs/design.md §12: each peer's messages are validated one at a time, in order, and its stream is
+      // read no faster than that (gossipsub otherwise starts every message's validation at once: a
+      // flood of ten thousand txs is ten thousand signature checks queued ahead of everyone else's).
+      // Peers are still validated in parallel with one another, so a flooder slows only itself.
+      awaitRpcHandler: true,
+      awaitRpcMessageHandler: true,
       emitSelf: false,
       D,
       Dlo,

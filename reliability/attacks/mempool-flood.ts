@@ -1,0 +1,69 @@
+// Defect 3, mempool monopoly: one key floods over HTTP (from its own address, 127.0.0.2) and one gossip
+// peer floods with many keys, both far past the mempool's size. Honest txs from fresh senders must still
+// be acknowledged, the next block must carry them, and the flooding peer must pay (penalised, banned).
+import type { Ed25519Tx } from '../../src/core/types.js'
+import { Agent } from 'node:http'
+import { ATTACKER_ADDRESS, hostilePeer, joinVictim, loop, type HostilePeer } from '../attacker.js'
+import { httpJson, signedTx } from '../harness.js'
+import type { Attack, AttackEnv } from '../scenario.js'
+
+/** The victim's mempool: the default's size in the battery, small in npm test's quick run so a short flood overfills it. */
+const mempoolSize = (quick: boolean): number => quick ? 400 : 10_000
+
+export function mempoolFlood (): Attack {
+  let httpFlood: Ed25519Tx[] = []
+  let gossipFlood: Ed25519Tx[] = []
+  let peer: HostilePeer | undefined
+  let counts: Record<string, number> = {}
+  let published = 0
+  return {
+    name: 'mempool-flood',
+    defect: '3 mempool monopoly',
+    description: 'one key over HTTP (127.0.0.2) and one gossip peer with a key per tx, each sending more txs than the whole mempool holds',
+    victimArgs: ctx => ['--mempool-max-count', String(mempoolSize(ctx.quick))],
+    prepare: async (env: AttackEnv) => {
+      const n = Math.round(1.5 * mempoolSize(env.ctx.quick))
+      httpFlood = Array.from({ length: n }, (_, i) => signedTx(`flood over http ${i}`, 9_000_001))
+      gossipFlood = Array.from({ length: n }, (_, i) => signedTx(`flood over gossip ${i}`, 10_000_000 + i))
+      peer = await hostilePeer({})
+      await joinVictim(peer, env.victim)
+    },
+    start: async (env: AttackEnv) => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 8 })
+      const http = loop(8, async (_lane, i) => {
+        if (i >= httpFlood.length) { await new Promise(resolve => setTimeout(resolve, 50)); return 'done' }
+        const r = await httpJson(`${env.victim.url}/new_transaction`, { body: httpFlood[i], agent, localAddress: ATTACKER_ADDRESS })
+        return `http ${r.status}${typeof r.body?.code === 'string' ? ` ${r.body.code}` : ''}`
+      })
+      counts = http.counts
+      let stopped = false
+      const gossiping = (async () => {
+        for (const tx of gossipFlood) {
+          if (stopped) break
+          await peer!.services.gossip.publishTx(tx).catch(() => undefined)
+          published++
+          if (published % 50 === 0) await new Promise(resolve => setImmediate(resolve))
+        }
+      })()
+      return async () => {
+        stopped = true
+        await Promise.all([http.stop(), gossiping])
+        agent.destroy()
+      }
+    },
+    checks: async (env: AttackEnv) => {
+      const peers = await httpJson(`${env.victim.url}/peers`)
+      const stillConnected = (peers.body?.peers ?? []).some((p: { peerId: string }) => p.peerId === peer!.peerId.toString())
+      const mined = await httpJson(`${env.victim.url}/mine`, { method: 'POST' })
+      const inBlock = new Set<string>((mined.body?.block?.transactions ?? []).map((t: { id: string }) => t.id))
+      const honestInBlock = env.client.acknowledged.filter(id => inBlock.has(id)).length
+      env.figures.flood = { http: counts, gossipPublished: published, floodPeerDropped: !stillConnected, nextBlockTxs: inBlock.size, honestInNextBlock: honestInBlock }
+      await peer?.stop()
+      return {
+        floodRefusedOverHttp: Object.keys(counts).some(k => k.includes('TX_MEMPOOL_SHARE_EXCEEDED') || k.includes('TX_MEMPOOL_FULL')),
+        floodPeerDropped: !stillConnected,
+        honestInNextBlock: honestInBlock > 0
+      }
+    }
+  }
+}
