@@ -42,8 +42,6 @@ export interface RunOptions {
   nodes: number
   /** Seed of the random choices (topology, target nodes). */
   seed: number
-  /** Milliseconds between two POSTs of the propagation benchmark. */
-  postIntervalMs: number
   /** Benchmarks to run (ids); all when empty. */
   only: string[]
   /** Write BENCHMARKS.md (default true). */

@@ -1,10 +1,9 @@
 // `npm run bench` (docs/design.md §11): measures the node as it is and reports every figure as a ratio against a
 // reference measured in the same run on the same machine; writes the results into BENCHMARKS.md.
 //   --quick        ~1 minute: shorter timings, smaller chains, 5 nodes
-//   --nodes N      node processes of the propagation benchmark (default 10; 20 for the design bar)
+//   --nodes N      node processes of the propagation benchmark (default 20, the design's; 5 with --quick)
 //   --only a,b     run some of: mining, ingest, reads, sync, propagation, idle
 //   --seed S       seed of the random topology and targets (default 42)
-//   --post-interval MS  time between two txs of the light-load phase of the propagation benchmark (default 100; the heavy-load phase posts 5x faster)
 //   --no-write     print only, leave BENCHMARKS.md alone
 import '../src/polyfill.js'
 import { join } from 'node:path'
@@ -30,21 +29,18 @@ function options (): RunOptions {
       quick: { type: 'boolean', default: false },
       nodes: { type: 'string' },
       seed: { type: 'string', default: '42' },
-      'post-interval': { type: 'string', default: '100' },
       only: { type: 'string', default: '' },
       'no-write': { type: 'boolean', default: false }
     }
   })
   const quick = values.quick === true
-  const nodes = values.nodes === undefined ? (quick ? 5 : 10) : Number(values.nodes)
+  const nodes = values.nodes === undefined ? (quick ? 5 : 20) : Number(values.nodes)
   if (!Number.isInteger(nodes) || nodes < 2 || nodes > 64) throw new RangeError('--nodes must be an integer from 2 to 64')
   const seed = Number(values.seed)
   if (!Number.isInteger(seed)) throw new RangeError('--seed must be an integer')
-  const postIntervalMs = Number(values['post-interval'])
-  if (!Number.isInteger(postIntervalMs) || postIntervalMs < 0 || postIntervalMs > 10_000) throw new RangeError('--post-interval must be an integer from 0 to 10000 (ms)')
   const only = values.only === '' ? [] : values.only.split(',').map(s => s.trim())
   for (const id of only) if (!(BENCHMARKS as readonly string[]).includes(id)) throw new RangeError(`--only: unknown benchmark "${id}" (one of ${BENCHMARKS.join(', ')})`)
-  return { quick, nodes, seed, postIntervalMs, only, write: values['no-write'] !== true }
+  return { quick, nodes, seed, only, write: values['no-write'] !== true }
 }
 
 async function main (): Promise<number> {
