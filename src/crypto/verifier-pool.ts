@@ -92,12 +92,19 @@ interface PoolWorker {
 
 const pemEncoder = new TextEncoder()
 
+/**
+ * A worker's heap: its young generation capped. A worker allocates only short-lived views and answers, and
+ * V8 otherwise grows its new space to 32-48 MB under load and keeps it: two workers that had verified
+ * 30,000 txs held ~80 MB of RSS (docs/design.md §11 memory bar); capped, scavenges stay sub-millisecond.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 }
+
 function spawn (data: VerifierWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./verifier-worker.js', import.meta.url), { workerData: data })
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./verifier-worker.js', import.meta.url), { workerData: data, resourceLimits: WORKER_LIMITS })
   // Running from source under tsx (dev, tests): Node 20 does not carry tsx's loader into workers, so the
   // worker registers it before importing the TypeScript module (as the miner's workers do).
   const url = new URL('./verifier-worker.ts', import.meta.url).href
-  return new Worker(`import('tsx/esm/api').then(m => { m.register(); return import(${JSON.stringify(url)}) })`, { eval: true, workerData: data })
+  return new Worker(`import('tsx/esm/api').then(m => { m.register(); return import(${JSON.stringify(url)}) })`, { eval: true, workerData: data, resourceLimits: WORKER_LIMITS })
 }
 
 /** The wire form of a check, or undefined when it is malformed (answered false without a worker). */
