@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events'
 import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../core/errors.js'
 import { LRUCache } from 'lru-cache'
 import { BLOCK_TX_BYTES_BUDGET, blockSize, blockWork, computeBlockHash, createBlockTemplate, genesisBlock, networkId, parseBlock, type UnminedBlock } from '../core/block.js'
+import { forgetJson } from '../core/serialized.js'
 import { isHeavier, mempoolChanges, planReorg, type HeaderInfo } from '../core/fork-choice.js'
 import { LOCAL_SOURCE, Mempool } from '../core/mempool.js'
 import type { MerkleProof } from '../core/merkle.js'
@@ -154,7 +155,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly pendingSeq = new Map<string, number>()
   private nextSeq = 0
   private readonly lock = new Mutex()
-  /** Bounded by count; a block is at most 1 MiB, so at most 256 MiB even when every block is full. */
+  /** Bounded by count and by serialized bytes (src/chain/block-cache.ts). */
   private readonly blocks = new BlockCache(256)
   /**
    * Tx ids of blocks off the main chain: ancestry checks on a side branch walk headers and these
@@ -698,6 +699,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       await this.commit(batch)
       for (const { block, entry } of todo) {
         this.index.set(block.hash, entry)
+        forgetJson(block)
         this.sideHashes.add(block.hash)
         this.sideTxIds.set(block.hash, block.transactions.map(t => t.id))
         this.blocks.set(block)
@@ -741,6 +743,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     // Disk holds the new state; now the memory follows.
     for (const { block, entry } of todo) {
       this.index.set(block.hash, entry)
+      forgetJson(block) // its text went to disk; a cached block keeps only its objects (src/core/serialized.ts)
       this.blocks.set(block)
     }
     for (const b of disconnected) {

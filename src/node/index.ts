@@ -23,6 +23,7 @@ import { gossip, type Gossip } from '../p2p/gossip.js'
 import { createHost, type Host, type HostInit } from '../p2p/host.js'
 import { httpOverLibp2pServer, type HttpOverLibp2pServer } from '../p2p/http-over-libp2p.js'
 import { loadOrCreatePeerKey } from '../p2p/peer-key.js'
+import { reduceMemorySoon } from '../util/reduce-memory.js'
 import { syncLoop, type SyncLoop } from '../p2p/sync-loop.js'
 import { createSyncRoutes, syncHandler } from '../p2p/sync-routes.js'
 import { BlockStore } from '../store/block-store.js'
@@ -149,6 +150,7 @@ export async function createNode (config: NodeConfig, opts: NodeOptions = {}): P
     // announce it, so peers behind us see an unknown parent and sync from us (Bitcoin's tip announcement).
     sync.addEventListener('sync:finished', (evt) => {
       if (evt.detail.imported === 0) return
+      reduceMemorySoon() // the sync's transient heap (parsed batches) is garbage now: give it back
       chain.blockAt(chain.height).then(head => { if (head !== undefined) publish.block(head) },
         (err: unknown) => { logger.warn(`could not announce the head: ${(err as Error).message}`) })
     })
