@@ -3,7 +3,7 @@
 // payload's hand-written JCS against canonicalJson (RFC 8785, the canonicalize package).
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { canonicalJson, parseEd25519TxFast, parseTx, parseTxWithSchema, TX_SIGNING_DOMAIN, txSigningPayload, utf8, type UnsignedEd25519Tx } from '../src/core/index.js'
+import { canonicalJson, parseEd25519TxFast, parseTx, parseTxWithSchema, TX_SIGNING_DOMAIN, txCanonicalJson, txSigningPayload, utf8, type Tx, type UnsignedEd25519Tx } from '../src/core/index.js'
 import { makeTx, TEST_NETWORK_ID } from './core-fixtures.js'
 
 const FIELDS = ['scheme', 'senderPK', 'receiverPK', 'item', 'data', 'timestamp', 'nonce', 'signature', 'id'] as const
@@ -91,6 +91,15 @@ describe('tx hot path: fast paths equal their references', () => {
       try { got = txSigningPayload(unsigned, TEST_NETWORK_ID) } catch (err) { got = (err as Error).message }
       if (typeof expected === 'string' || typeof got === 'string') expect(got).to.equal(expected)
       else expect(Buffer.from(got).equals(Buffer.from(expected))).to.equal(true)
+      // The tx_root leaf's JCS of the whole stored tx, with arbitrary id and signature text too.
+      for (const extra of [{ signature: fields.nonce, id: fields.data }, { signature: fields.senderPK, id: '\ud800' }]) {
+        const tx = { ...unsigned, ...extra } as Tx
+        let want: string
+        try { want = canonicalJson(tx) } catch (err) { want = (err as Error).message }
+        let have: string
+        try { have = txCanonicalJson(tx) } catch (err) { have = (err as Error).message }
+        expect(have).to.equal(want)
+      }
     }), { numRuns: 2000 })
   })
 })

@@ -1,7 +1,7 @@
 // tx_root (docs/design.md §3): RFC 6962-style Merkle tree over the full txs as they stand in the block.
 // Pairing bottom-up with the odd last node promoted gives the same tree as RFC 6962's split at the
 // largest power of two, so the Certificate Transparency reference roots hold (see the vectors).
-import { canonicalJson } from './canonical.js'
+import { txCanonicalJson } from './tx.js'
 import { bytesEqual, fromHex, isHex, toHex, utf8 } from './bytes.js'
 import { sha256 } from './hash.js'
 import type { Tx } from './types.js'
@@ -19,7 +19,7 @@ export function merkleLeafHash (data: Uint8Array): Uint8Array {
 
 /** docs/design.md §3 leaf of a tx: sha256(0x00 || sha256(JCS(tx))), signature, id and stamp included. */
 export function txLeafHash (tx: Tx): Uint8Array {
-  return merkleLeafHash(sha256(utf8(canonicalJson(tx))))
+  return merkleLeafHash(sha256(utf8(txCanonicalJson(tx))))
 }
 
 /** Interior node: sha256(0x01 || left || right). */

@@ -173,6 +173,21 @@ function isSchemaShaped (tx: UnsignedEd25519Tx): boolean {
     text(tx.senderPK) && typeof tx.timestamp === 'number' && Number.isFinite(tx.timestamp)
 }
 
+/**
+ * RFC 8785 JCS of a stored tx (docs/design.md §3 tx_root leaves): written out in key order for a native tx
+ * of exactly the schema's fields (what parseTx returns), canonicalJson for anything else. Byte for byte
+ * the same (test/core-tx-fast-parse.test.ts); every tx of every block goes through it.
+ */
+export function txCanonicalJson (tx: Tx): string {
+  if (tx.scheme === 'ed25519' && isSchemaShaped(tx) && typeof tx.id === 'string' && typeof tx.signature === 'string' &&
+    isWellFormedString(tx.id) && isWellFormedString(tx.signature) && Object.keys(tx).length === 9) {
+    return `{"data":${JSON.stringify(tx.data)},"id":${JSON.stringify(tx.id)},"item":${JSON.stringify(tx.item)},"nonce":${JSON.stringify(tx.nonce)},` +
+      `"receiverPK":${JSON.stringify(tx.receiverPK)},"scheme":"ed25519","senderPK":${JSON.stringify(tx.senderPK)},` +
+      `"signature":${JSON.stringify(tx.signature)},"timestamp":${JSON.stringify(tx.timestamp)}}`
+  }
+  return canonicalJson(tx)
+}
+
 /** docs/design.md §2: UTF-8 of "gossipchain/tx/v1\n" + network + "\n" + JCS(tx without signature and id). */
 export function txSigningPayload (tx: UnsignedEd25519Tx, network: string): Uint8Array {
   // One network-id rule (network.ts): its alphabet has no newline, so no two (network, tx) pairs share a payload.
