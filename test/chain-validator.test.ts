@@ -218,4 +218,29 @@ describe('chain validator (validation apart from import)', function () {
     expect((await chain.importBlocks([t1, t2])).imported).to.equal(2)
     expect(chain.head.hash).to.equal(t2.hash)
   })
+
+  it('preverify: a sync batch\'s signatures checked ahead are not checked again at import; only txs whose id binds the signed fields are trusted', async () => {
+    const [b1, b2] = chainOf(GENESIS, 2, 3, 'pre')
+    await chain.preverify([JSON.parse(JSON.stringify(b1)), JSON.parse(JSON.stringify(b2))])
+    expect(verifier.batches).to.deep.equal([6])
+    expect((await chain.importBlocks([b1, b2])).imported).to.equal(2)
+    expect(verifier.batches).to.deep.equal([6]) // nothing left to verify
+
+    // A signature that verifies over other fields than the id commits to is never cached: its block still fails.
+    const honest = makeTx(NET, 'honest')
+    const forged = { ...makeTx(NET, 'forged'), id: honest.id } // valid signature over "forged", id of "honest"
+    const carrier = mineOn(b2, [forged], BITS)
+    await chain.preverify([carrier])
+    expect(verifier.batches).to.deep.equal([6]) // the id check comes first: no signature work, nothing cached
+    await expectCode(chain.submitBlock(carrier), BlockErrorCode.INVALID_TX)
+  })
+
+  it('preverify: a block with a wrong hash or too little proof of work ends the look-ahead before its signatures', async () => {
+    const [b1] = chainOf(GENESIS, 1, 3, 'pow')
+    await chain.preverify([{ ...b1, hash: 'f'.repeat(64) }])
+    await chain.preverify([{ ...b1, bits: BITS + 1 }])
+    await chain.preverify([{ ...b1, nonce: b1.nonce + 1 }])
+    await chain.preverify(['junk', null, { transactions: 'no' }])
+    expect(verifier.batches).to.deep.equal([])
+  })
 })

@@ -4,13 +4,14 @@
 import { EventEmitter } from 'node:events'
 import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../core/errors.js'
 import { LRUCache } from 'lru-cache'
-import { BLOCK_TX_BYTES_BUDGET, blockSize, blockWork, computeBlockHash, createBlockTemplate, genesisBlock, networkId, parseBlock, type UnminedBlock } from '../core/block.js'
+import { BLOCK_TX_BYTES_BUDGET, blockSize, blockWork, computeBlockHash, createBlockTemplate, genesisBlock, meetsProofOfWork, networkId, parseBlock, type UnminedBlock } from '../core/block.js'
 import { forgetJson } from '../core/serialized.js'
 import { isHeavier, mempoolChanges, planReorg, type HeaderInfo } from '../core/fork-choice.js'
 import { LOCAL_SOURCE, Mempool } from '../core/mempool.js'
 import type { MerkleProof } from '../core/merkle.js'
-import type { BatchSignatureVerifier, SignatureVerifier } from '../core/signature.js'
-import { checkTxRules, isLegacySubmission, parseLegacySubmission, parseTx, txSignatureCheck, badSignature } from '../core/tx.js'
+import type { BatchSignatureVerifier, SignatureCheck, SignatureVerifier } from '../core/signature.js'
+import { checkTxRules, isLegacySubmission, parseLegacySubmission, parseTx, txSignatureCheck, txSigningPayload, badSignature } from '../core/tx.js'
+import { sha256Hex } from '../core/hash.js'
 import { medianTimePast } from '../core/validate-block.js'
 import { MAX_BLOCK_TXS, MEDIAN_TIME_SPAN, type Block, type NetworkParams, type Tx } from '../core/types.js'
 import { verifyManyWith } from '../crypto/verify-many.js'
@@ -671,6 +672,40 @@ export class Chain extends EventEmitter<ChainEvents> {
     const outcome = ruleErrorOutcome(failure)
     if (outcome === undefined) throw failure
     return { imported, error: { code: outcome.code, message: outcome.message, peerFault: outcome.gossip === 'reject' } }
+  }
+
+  /**
+   * Sync (docs/design.md §11): check the signatures of downloaded blocks before their import, with no lock
+   * and nothing written, so that a batch's signatures are verified on the workers while the batch before it
+   * imports. Only a tx whose id is the hash of its signing payload enters the verified cache (the cache key
+   * is id and signature, so the id must bind the signed fields); anything malformed is left for validation
+   * to judge. Cheap checks first (docs/design.md §12): a block whose header hash is not its own or misses the
+   * network's proof of work ends the look-ahead before any of its signatures, as validation would; the work
+   * stops at the first bad signature too (validation names it).
+   */
+  async preverify (inputs: unknown[], signal?: AbortSignal): Promise<void> {
+    const txs: Tx[] = []
+    const checks: SignatureCheck[] = []
+    for (const input of inputs) {
+      const block = input as Block | null
+      const raw = block?.transactions
+      if (!Array.isArray(raw)) break
+      try {
+        if (block!.bits !== this.init.network.bits || computeBlockHash(block!) !== block!.hash || !meetsProofOfWork(block!.hash, block!.bits)) break
+      } catch { break }
+      for (const item of raw) {
+        let tx: Tx
+        try { tx = parseTx(item) } catch { continue }
+        if (tx.scheme !== 'ed25519' || this.verified.has(tx)) continue
+        const payload = txSigningPayload(tx, this.networkId)
+        if (sha256Hex(payload) !== tx.id) continue
+        txs.push(tx)
+        checks.push(txSignatureCheck(tx, this.networkId, payload))
+      }
+    }
+    if (checks.length === 0) return
+    const results = await this.verifier.verifyMany(checks, { stopOnFirstFailure: true, signal })
+    for (const [i, ok] of results.entries()) if (ok === true) this.verified.add(txs[i])
   }
 
   /**

@@ -38,6 +38,11 @@ export interface SyncTarget {
   workAt?(index: number): bigint
   /** The lowest height a fork point may have (docs/design.md §4 checkpoint rule). */
   finalityFloor?(): number
+  /**
+   * Check the signatures of a downloaded batch ahead of its import (context-free), while the batch before it
+   * imports; importBlocks then finds them verified. Never throws for bad data: validation judges it.
+   */
+  preverify?(blocks: unknown[], signal: AbortSignal): Promise<void>
 }
 
 export type SyncReason = 'connect' | 'unknown-parent' | 'interval' | 'manual'
@@ -342,7 +347,18 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
       request.catch(() => {}) // awaited later, or abandoned
       return request
     }
+    // The batch fetched ahead has its signatures checked as soon as it arrives, on the verifier's workers,
+    // while the current batch's rules run and its store write completes (docs/design.md §11: parallel
+    // verification); its import waits for that check rather than doing it again.
+    const preverify = (request: Promise<unknown>): Promise<void> => {
+      const done = request.then(async blocks => {
+        if (Array.isArray(blocks) && target.preverify !== undefined) await target.preverify(blocks, syncSignal)
+      }, () => {})
+      done.catch(() => {})
+      return done
+    }
     let prefetched: Promise<unknown> | undefined
+    let preverified: Promise<void> | undefined
     try {
       while (target.headWork() < claimed) {
         if (progress.batches >= MAX_BATCHES_PER_SYNC) throw new SyncError(SyncErrorCode.TOO_MANY_BATCHES, 'peer kept serving blocks without reaching its claimed work')
@@ -357,6 +373,8 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
           throw err
         }
         prefetched = undefined
+        await preverified?.catch(() => {})
+        preverified = undefined
         const batch = checkBatch(blocks, from, fromIndex, this.batchSize)
         progress.batches++
         if (batch.length === 0) break
@@ -370,7 +388,10 @@ export class SyncLoop extends TypedEventEmitter<SyncLoopEvents> implements Start
               { received: batch.length, bytes })
           }
         }
-        if (last.index < status.head.index) prefetched = fetchBatch(last.hash)
+        if (last.index < status.head.index) {
+          prefetched = fetchBatch(last.hash)
+          preverified = preverify(prefetched)
+        }
         const result = await target.importBlocks(batch, peer)
         progress.imported += result.imported
         if (result.imported > 0) slot.progress()
