@@ -3,6 +3,7 @@
 import { Hono } from 'hono'
 import type { Chain } from '../../chain/chain.js'
 import type { Miner } from '../../chain/miner.js'
+import { jsonOf } from '../../core/serialized.js'
 import { requireApiToken } from '../admin-auth.js'
 import { chainChangedAsHttpError, chainResponse } from '../chain-response.js'
 import { writeChainSnapshot } from '../chain-snapshot.js'
@@ -38,7 +39,9 @@ export function createAdminRoutes (init: AdminRoutesInit): Hono {
   routes.on(['GET', 'POST'], '/mine', admin, async c => {
     const result = await miner.mine()
     if (result.status === 'nothing-to-mine') return c.json({ message: 'No transactions to mine' })
-    return c.json({ message: `Block #${result.block.index} is mined.`, block: result.block })
+    // The block's serialized text from its store write (src/core/serialized.ts), not a second JSON.stringify.
+    const json = `{"message":${JSON.stringify(`Block #${result.block.index} is mined.`)},"block":${jsonOf(result.block)}}`
+    return c.body(json, 200, { 'Content-Type': 'application/json' })
   })
 
   routes.on(['GET', 'POST'], '/save', admin, async c => {
