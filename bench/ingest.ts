@@ -6,7 +6,7 @@ import { txSignatureCheck } from '../src/core/tx.js'
 import { createNodeVerifier } from '../src/crypto/node-verifier.js'
 import { VerifierPool } from '../src/crypto/verifier-pool.js'
 import type { Ed25519Tx } from '../src/core/types.js'
-import { pendingOf, waitForMesh, type NodeProcess } from '../src/devnet/index.js'
+import { waitForMesh, type NodeProcess } from '../src/devnet/index.js'
 import { cpuSeconds, fmt, log, pollUntil, row, runPool, StopPool, withResources, writeResult, type BenchSection, type Resources, type RunOptions } from './harness.js'
 import type { MachineInfo, OpensslReferences } from './machine.js'
 import { BIG_MEMPOOL_ARGS, pendingCount, startBenchNode } from './nodes.js'
@@ -19,9 +19,16 @@ const HUB_BAR = 'hub CPU per tx <= 1.3x alone'
 
 
 
-/** Every accepted tx must be pending at `node`: the ids that are not. */
+/** Every accepted tx must be pending at `node`: the ids that are not. GET /pending_tx is paged (Link: rel="next"). */
 async function lostTxs (node: NodeProcess, txs: Ed25519Tx[], accepted: number[]): Promise<string[]> {
-  const pending = new Set((await pendingOf(node)).map(tx => tx.id))
+  const pending = new Set<string>()
+  let path: string | undefined = '/pending_tx?limit=1000'
+  for (let pages = 0; path !== undefined && pages < 10_000; pages++) {
+    const res: Response = await fetch(`${node.url}${path}`)
+    if (!res.ok) throw new Error(`GET ${path} answered ${res.status}`)
+    for (const tx of await res.json() as Array<{ id: string }>) pending.add(tx.id)
+    path = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1]
+  }
   return accepted.map(i => txs[i].id).filter(id => !pending.has(id))
 }
 
