@@ -122,16 +122,20 @@ describe('http main-chain reader', () => {
   it('builds JSON around the streamed blocks', async () => {
     const chain = new FakeChain()
     chain.main = chain.branch('a', undefined, 3)
-    const read = readMainChain(chain)
-    let text = ''
-    for await (const chunk of chainJsonChunks({ length: read.length }, 'chain', read.blocks, () => ({ peers: ['x'] }))) text += Buffer.from(chunk).toString()
-    const parsed = JSON.parse(text)
-    expect(parsed.length).to.equal(3)
-    expect(parsed.peers).to.deep.equal(['x'])
-    expect(parsed.chain.map((b: Block) => b.hash)).to.deep.equal(chain.main)
-    let empty = ''
-    for await (const chunk of chainJsonChunks({}, 'chain', readMainChain(chain, 5).blocks)) empty += Buffer.from(chunk).toString()
-    expect(JSON.parse(empty)).to.deep.equal({ chain: [] })
+    const bytes = (chunk: Uint8Array | Uint8Array[]): string => Buffer.concat(Array.isArray(chunk) ? chunk : [chunk]).toString()
+    // Block by block and batch by batch give the same text.
+    for (const way of ['blocks', 'batches'] as const) {
+      const read = readMainChain(chain)
+      let text = ''
+      for await (const chunk of chainJsonChunks({ length: read.length }, 'chain', read[way], () => ({ peers: ['x'] }))) text += bytes(chunk)
+      const parsed = JSON.parse(text)
+      expect(parsed.length).to.equal(3)
+      expect(parsed.peers).to.deep.equal(['x'])
+      expect(parsed.chain.map((b: Block) => b.hash)).to.deep.equal(chain.main)
+      let empty = ''
+      for await (const chunk of chainJsonChunks({}, 'chain', readMainChain(chain, 5)[way])) empty += bytes(chunk)
+      expect(JSON.parse(empty)).to.deep.equal({ chain: [] })
+    }
   })
 
   it('refuses bad arguments by name', () => {

@@ -5,7 +5,7 @@ import type { Block } from '../core/types.js'
 import type { InternalErrorLogger } from './error-handler.js'
 import { HttpError, HttpErrorCode } from './http-error.js'
 import { ChainChangedError, chainJsonChunks, readMainChain, type MainChainSource } from './main-chain-reader.js'
-import { streamJson } from './json-stream.js'
+import { streamJson, type JsonChunk } from './json-stream.js'
 import type { NetworkApi, PeerInfo } from './types.js'
 
 /** One dialable multiaddr string per known address of each peer, ending in /p2p/<id>. */
@@ -24,7 +24,7 @@ export function chainChangedAsHttpError (err: unknown): unknown {
   return err instanceof ChainChangedError ? new HttpError(503, HttpErrorCode.CHAIN_CHANGED, err.message, {}, { 'Retry-After': '1' }) : err
 }
 
-async function * retryable (chunks: AsyncGenerator<Uint8Array, void, undefined>): AsyncGenerator<Uint8Array, void, undefined> {
+async function * retryable (chunks: AsyncGenerator<JsonChunk, void, undefined>): AsyncGenerator<JsonChunk, void, undefined> {
   try {
     yield * chunks
   } catch (err) {
@@ -32,8 +32,8 @@ async function * retryable (chunks: AsyncGenerator<Uint8Array, void, undefined>)
   }
 }
 
-async function * mapBlocks (blocks: AsyncIterable<Block>, view: (block: Block) => Block): AsyncGenerator<Block, void, undefined> {
-  for await (const block of blocks) yield view(block)
+async function * mapBatches (batches: AsyncIterable<Block[]>, view: (block: Block) => Block): AsyncGenerator<Block[], void, undefined> {
+  for await (const batch of batches) yield batch.map(view)
 }
 
 export async function chainResponse (
@@ -45,7 +45,7 @@ export async function chainResponse (
   view?: (block: Block) => Block
 ): Promise<Response> {
   const read = readMainChain(source.chain, from, limit)
-  const blocks = view === undefined ? read.blocks : mapBlocks(read.blocks, view)
+  const blocks = view === undefined ? read.batches : mapBatches(read.batches, view)
   const chunks = chainJsonChunks({ length: read.length }, 'chain', blocks, () => ({ peers: peerMultiaddrs(source.network.peers()) }))
   const request = { method: c.req.method, path: c.req.path }
   return await streamJson(c, retryable(chunks), 200, err => { source.logInternalError(err, request) })

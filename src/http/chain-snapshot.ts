@@ -27,7 +27,10 @@ async function writeOnce (chain: SnapshotSource, dataDir: string, savedAt: strin
     { format: 'gossipchain-chain-snapshot', version: 1, network: chain.networkId, genesis: chain.genesis.hash, savedAt, length: read.length },
     'chain', read.blocks)
   async function * withNewline (): AsyncIterable<string | Uint8Array> {
-    yield * chunks
+    for await (const chunk of chunks) {
+      if (Array.isArray(chunk)) yield * chunk
+      else yield chunk
+    }
     yield '\n'
   }
   await writeFileAtomic(path, withNewline(), { fileMode: 0o644 })

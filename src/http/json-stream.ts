@@ -34,15 +34,20 @@ export async function * jsonArrayChunks (items: readonly unknown[]): AsyncGenera
   yield CLOSE
 }
 
-async function nextParts (chunks: AsyncIterator<Uint8Array>, bytes: number): Promise<{ parts: Uint8Array[], size: number, done: boolean }> {
+/** A piece of JSON: bytes, or several in order (a batch of blocks: one step of the generator, not one per block). */
+export type JsonChunk = Uint8Array | Uint8Array[]
+
+async function nextParts (chunks: AsyncIterator<JsonChunk>, bytes: number): Promise<{ parts: Uint8Array[], size: number, done: boolean }> {
   const parts: Uint8Array[] = []
   let size = 0
   let done = false
   while (size < bytes) {
     const r = await chunks.next()
     if (r.done === true) { done = true; break }
-    parts.push(r.value)
-    size += r.value.byteLength
+    for (const part of Array.isArray(r.value) ? r.value : [r.value]) {
+      parts.push(part)
+      size += part.byteLength
+    }
   }
   return { parts, size, done }
 }
@@ -64,7 +69,7 @@ function outgoingOf (c: Context): ServerResponse | undefined {
  */
 export async function streamJson (
   c: Context,
-  chunks: AsyncGenerator<Uint8Array, void, undefined>,
+  chunks: AsyncGenerator<JsonChunk, void, undefined>,
   status: ContentfulStatusCode,
   onLateError: (err: unknown) => void
 ): Promise<Response> {

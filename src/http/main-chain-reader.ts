@@ -25,6 +25,9 @@ export interface MainChainRead {
   /** Heights [from, end) of that main chain, in order. */
   from: number
   end: number
+  /** The blocks in order, READ_BATCH at a time (a pinned read after a reorg: one at a time). */
+  batches: AsyncGenerator<Block[], void, undefined>
+  /** The same blocks one by one (read either `batches` or `blocks`, not both). */
   blocks: AsyncGenerator<Block, void, undefined>
 }
 
@@ -45,7 +48,12 @@ export function readMainChain (chain: MainChainSource, from = 0, limit = Number.
   const firstCount = Math.min(READ_BATCH, end - start)
   const firstBatch = firstCount > 0 ? chain.mainChain(start, firstCount) : Promise.resolve([])
   firstBatch.catch(() => undefined) // surfaced when iterated; never an unhandled rejection
-  return { length, from: start, end, blocks: iterate(chain, head.hash, start, end, firstBatch) }
+  const batches = iterate(chain, head.hash, start, end, firstBatch)
+  return { length, from: start, end, batches, blocks: flatten(batches) }
+}
+
+async function * flatten (batches: AsyncGenerator<Block[], void, undefined>): AsyncGenerator<Block, void, undefined> {
+  for await (const batch of batches) yield * batch
 }
 
 function linksOn (batch: Block[], want: number, next: number, prev: Block | undefined): boolean {
@@ -58,7 +66,7 @@ function linksOn (batch: Block[], want: number, next: number, prev: Block | unde
   return true
 }
 
-async function * iterate (chain: MainChainSource, headHash: string, start: number, end: number, firstBatch: Promise<Block[]>): AsyncGenerator<Block, void, undefined> {
+async function * iterate (chain: MainChainSource, headHash: string, start: number, end: number, firstBatch: Promise<Block[]>): AsyncGenerator<Block[], void, undefined> {
   let prev: Block | undefined
   let next = start
   let pending = firstBatch
@@ -66,7 +74,7 @@ async function * iterate (chain: MainChainSource, headHash: string, start: numbe
     const want = Math.min(READ_BATCH, end - next)
     const batch = await pending
     if (!linksOn(batch, want, next, prev)) {
-      yield * readPinned(chain, headHash, next, end, prev)
+      for await (const block of readPinned(chain, headHash, next, end, prev)) yield [block]
       return
     }
     next += batch.length
@@ -76,7 +84,7 @@ async function * iterate (chain: MainChainSource, headHash: string, start: numbe
       pending = chain.mainChain(next, Math.min(READ_BATCH, end - next))
       pending.catch(() => undefined)
     }
-    yield * batch
+    yield batch
   }
 }
 
@@ -104,17 +112,28 @@ async function * readPinned (chain: MainChainSource, headHash: string, next: num
 export async function * chainJsonChunks (
   before: Record<string, unknown>,
   arrayKey: string,
-  blocks: AsyncIterable<Block>,
+  blocks: AsyncIterable<Block | Block[]>,
   after: () => Record<string, unknown> = () => ({})
-): AsyncGenerator<Uint8Array, void, undefined> {
+): AsyncGenerator<Uint8Array | Uint8Array[], void, undefined> {
   const members = (o: Record<string, unknown>): string[] => Object.entries(o).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
   const head = members(before)
   yield encoder.encode('{' + head.join(',') + (head.length > 0 ? ',' : '') + JSON.stringify(arrayKey) + ':[')
   let first = true
-  for await (const block of blocks) {
-    if (!first) yield COMMA
-    yield jsonBytesOf(block)
-    first = false
+  for await (const item of blocks) {
+    if (!Array.isArray(item)) {
+      if (!first) yield COMMA
+      yield jsonBytesOf(item)
+      first = false
+      continue
+    }
+    // A batch is one step of the consumer: its parts (commas included) as one array, no await per block.
+    const parts: Uint8Array[] = []
+    for (const block of item) {
+      if (!first) parts.push(COMMA)
+      parts.push(jsonBytesOf(block))
+      first = false
+    }
+    if (parts.length > 0) yield parts
   }
   const tail = members(after())
   yield encoder.encode(']' + (tail.length > 0 ? ',' : '') + tail.join(',') + '}')
