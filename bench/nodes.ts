@@ -4,10 +4,23 @@ import { Agent, request } from 'node:http'
 import { NodeProcess, waitForFullMeshes as waitForMeshes, type StartOptions } from '../src/devnet/index.js'
 import type { Resources } from './harness.js'
 
+let profileDir: string | undefined
+
+/** `npm run bench -- --cpu-prof DIR`: every node a benchmark starts writes V8 CPU profiles (one per thread) into DIR. */
+export function profileNodesInto (dir: string | undefined): void {
+  profileDir = dir
+}
+
+/** Node flags of benchmark nodes: `--cpu-prof` into the profile dir when one is set. */
+export function benchNodeArgs (): string[] {
+  return profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+}
+
 export async function startBenchNode (res: Resources, opts: StartOptions = {}): Promise<NodeProcess> {
   const dataDir = opts.dataDir ?? await res.tempDir('node')
-  const node = await NodeProcess.start({ bits: 8, ...opts, dataDir })
-  res.defer(async () => await node.kill())
+  const node = await NodeProcess.start({ bits: 8, nodeArgs: benchNodeArgs(), ...opts, dataDir })
+  // Stopped cleanly (SIGTERM) so that a profile is written; killed if it hangs.
+  res.defer(async () => { if (profileDir === undefined) await node.kill(); else await node.stop() })
   return node
 }
 

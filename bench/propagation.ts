@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { startDevnet, diameter } from '../src/devnet/index.js'
 import { cpuSeconds, fmt, log, median, percentile, pollUntil, prng, row, sleep, withResources, writeResult, type BenchSection, type RunOptions } from './harness.js'
-import { nodeHttpClient, pendingCount } from './nodes.js'
+import { benchNodeArgs, nodeHttpClient, pendingCount } from './nodes.js'
 import { signTxs } from './tx-pool.js'
 
 const DEGREE = 4
@@ -83,7 +83,7 @@ export async function propagationBenchmark (opts: RunOptions): Promise<BenchSect
   await withResources(async res => {
     const traceDir = await res.tempDir('traces')
     const t0 = performance.now()
-    const devnet = await startDevnet({ nodes: n, degree: DEGREE, seed: opts.seed, traceDir, mineInterval: BLOCK_INTERVAL_MS, minerNodes: [0] })
+    const devnet = await startDevnet({ nodes: n, degree: DEGREE, seed: opts.seed, traceDir, mineInterval: BLOCK_INTERVAL_MS, minerNodes: [0], nodeArgs: benchNodeArgs() })
     res.defer(async () => await devnet.stop())
     const nodes = devnet.nodes
     log(`propagation: ${n} nodes started in ${((performance.now() - t0) / 1000).toFixed(1)} s`)

@@ -5,8 +5,10 @@
 //   --only a,b     run some of: mining, ingest, reads, sync, propagation, idle
 //   --seed S       seed of the random topology and targets (default 42)
 //   --no-write     print only, leave BENCHMARKS.md alone
+//   --cpu-prof DIR every node process a benchmark starts writes V8 CPU profiles into DIR (summarise them with
+//                  `node --import tsx bench/profile-summary.ts FILE.cpuprofile`); the figures then include the profiler's cost
 import '../src/polyfill.js'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { useNativeSha256 } from '../src/crypto/sha256.js'
 import { stopAll } from '../src/devnet/index.js'
@@ -15,6 +17,7 @@ import { idleBenchmark } from './idle.js'
 import { ingestBenchmark } from './ingest.js'
 import { machineInfo, opensslReferences } from './machine.js'
 import { miningBenchmark } from './mining.js'
+import { profileNodesInto } from './nodes.js'
 import { propagationBenchmark } from './propagation.js'
 import { readsBenchmark } from './reads.js'
 import { consoleTable, markdownSection, writeGeneratedSection } from './report.js'
@@ -30,7 +33,8 @@ function options (): RunOptions {
       nodes: { type: 'string' },
       seed: { type: 'string', default: '42' },
       only: { type: 'string', default: '' },
-      'no-write': { type: 'boolean', default: false }
+      'no-write': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' }
     }
   })
   const quick = values.quick === true
@@ -40,7 +44,8 @@ function options (): RunOptions {
   if (!Number.isInteger(seed)) throw new RangeError('--seed must be an integer')
   const only = values.only === '' ? [] : values.only.split(',').map(s => s.trim())
   for (const id of only) if (!(BENCHMARKS as readonly string[]).includes(id)) throw new RangeError(`--only: unknown benchmark "${id}" (one of ${BENCHMARKS.join(', ')})`)
-  return { quick, nodes, seed, only, write: values['no-write'] !== true }
+  profileNodesInto(values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']))
+  return { quick, nodes, seed, only, write: values['no-write'] !== true && values['cpu-prof'] === undefined }
 }
 
 async function main (): Promise<number> {

@@ -49,6 +49,8 @@ export interface DevnetOptions {
   keepData?: boolean
   /** More `gossipchain start` flags for every node, or per node. */
   extraArgs?: string[] | ((index: number) => string[])
+  /** Node.js flags of every node process (e.g. `--cpu-prof`), before the entry. */
+  nodeArgs?: string[]
   /** Nodes starting at once; default 2 per core. */
   startConcurrency?: number
   /** Progress of the start, e.g. for a progress line. */
@@ -131,6 +133,7 @@ export async function startDevnet (opts: DevnetOptions): Promise<Devnet> {
           mineInterval: miners.has(i) ? opts.mineInterval ?? 0 : 0,
           trace: tracePath(i),
           extraArgs: extra,
+          nodeArgs: opts.nodeArgs,
           runtime,
           readyTimeoutMs: opts.readyTimeoutMs ?? 120_000
         })
