@@ -13,6 +13,8 @@ import { ConfigError } from '../config.js'
 import { TxError } from '../core/errors.js'
 import { WalletError } from '../wallet/errors.js'
 import { configCommand } from './config.js'
+import { devnetCommand } from './devnet.js'
+import { reportCommand } from './report.js'
 import { CliError, DEBUG_ENV, defaultCliContext, type CliContext, type CommandRegistrar } from './context.js'
 import { startCommand } from './start.js'
 import { txCommand } from './tx.js'
@@ -23,7 +25,9 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   walletCommand,
   txCommand,
   configCommand,
-  startCommand
+  startCommand,
+  devnetCommand,
+  reportCommand
 ]
 
 /** The whole `gossipchain` program. */
