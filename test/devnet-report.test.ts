@@ -89,7 +89,7 @@ describe('gossipchain devnet and report', function () {
 
   it('8 nodes with tx load and mining: every node stopped, a report with coverage 1 whose figures match the raw traces, plots that render', async () => {
     const out = join(await workdir(), 'run')
-    const run = await runCli(['devnet', '--nodes', '8', '--degree', '3', '--tx-rate', '20', '--duration', '6', '--mine-interval', '1500', '--settle', '2', '--out', out])
+    const run = await runCli(['devnet', '--nodes', '8', '--degree', '3', '--tx-rate', '20', '--duration', '6', '--mine-interval', '1500', '--out', out])
     expect(run.code, run.stderr).to.equal(0)
     expect(run.stdout).to.include(`next: gossipchain report ${out}`)
     expect(run.stderr).to.include('starting nodes') // the progress line, one line now and then into a pipe
@@ -97,6 +97,7 @@ describe('gossipchain devnet and report', function () {
 
     const manifest = JSON.parse(await readFile(join(out, 'devnet.json'), 'utf8')) as DevnetManifest
     expect(manifest.interrupted).to.equal(false)
+    expect(manifest.settle?.quiet, 'the run ended once no node received anything new').to.equal(true)
     expect(manifest.nodes.map(n => n.index)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7])
     expect(manifest.nodes.filter(n => n.miner)).to.have.length(1)
     expect(manifest.load?.sent).to.equal(120)

@@ -233,6 +233,12 @@ describe('metrics (src/metrics)', function () {
         expect(status, remarks.join('\n')).to.be.oneOf([0, 3]) // 3: lint remarks only, about gossipsub's and nodejs' own names
         expect(remarks.filter(r => r.startsWith('gossipchain_')), 'lint remarks on our metrics').to.deep.equal([])
       }
+      // ?name= serves only the metrics named (the devnet polls it); anything but metric names is refused.
+      const some = await (await fetch(`${b.httpUrl}/metrics?name=gossipchain_peers,gossipchain_chain_height,nope`)).text()
+      expect([...samples(some).keys()].sort()).to.deep.equal(['gossipchain_chain_height', 'gossipchain_peers'])
+      const bad = await fetch(`${b.httpUrl}/metrics?name=gossipchain_peers,${encodeURIComponent('x{y="1"}')}`)
+      expect(bad.status).to.equal(400)
+      expect(await bad.json()).to.include({ code: 'BAD_QUERY' })
       // The check can fail: a broken exposition is refused.
       expect(promtool('gossipchain_x{a="1" 2\n').status).to.equal(1)
     })

@@ -61,7 +61,7 @@ export const devnetCommand: CommandRegistrar = (program, context) => {
     .option('--mine-interval <ms>', 'each miner mines its pending txs every this many ms (0: no mining)', integer(0, 3_600_000), 5000)
     .option('--miners <k>', 'how many nodes mine (picked from the seed)', integer(1, 1000), 1)
     .option('--duration <s>', 'seconds of load once the meshes are up', seconds, 30)
-    .option('--settle <s>', 'seconds after the load for the last messages to propagate', seconds, 3)
+    .option('--settle <s>', 'after the load, at most this many seconds for the last messages to propagate (it ends sooner once no node receives anything new for 3 s)', seconds, 30)
     .option('--out <dir>', 'where the traces and devnet.json go (default runs/devnet-<date>-<time>)')
     .option('--seed <n>', 'seed of the topology, the miners and the load\'s targets', integer(0, 2 ** 31 - 1), 1)
     .option('--bits <n>', 'proof-of-work difficulty of the devnet', integer(0, 32), 8)
@@ -99,7 +99,7 @@ export const devnetCommand: CommandRegistrar = (program, context) => {
                 progress.update(`${(s.elapsedMs / 1000).toFixed(1)}/${(s.durationMs / 1000).toFixed(0)} s | ${load} | head #${s.height ?? '?'} on node 0`)
                 break
               }
-              case 'settling': progress.update(`load done; ${opts.settle} s for the last messages to propagate`); break
+              case 'settling': progress.update(`load done; letting the last messages propagate (${(s.elapsedMs / 1000).toFixed(0)}/${(s.maxMs / 1000).toFixed(0)} s${s.received !== undefined ? `, ${s.received} received by all nodes` : ''})`); break
               case 'stopping': progress.update(`stopping ${opts.nodes} nodes (flushing traces)`); break
             }
           }
@@ -117,7 +117,10 @@ export const devnetCommand: CommandRegistrar = (program, context) => {
       process.once('SIGTERM', onSignal)
       try {
         const manifest = await run.done
-        progress.done(`devnet of ${opts.nodes} nodes done${manifest.load !== undefined ? `: ${manifest.load.accepted}/${manifest.load.sent} txs accepted` : ''}`)
+        const load = manifest.load
+        progress.done(`devnet of ${opts.nodes} nodes done${load === undefined
+          ? ''
+          : `: ${load.accepted}/${load.sent} txs accepted${manifest.settle?.quiet === false ? `; still propagating after --settle ${opts.settle} s` : ''}${load.unsent > 0 ? `, ${load.unsent} not sent (the devnet fell behind ${opts.txRate} tx/s)` : ''}${load.failed > 0 ? `; failed requests: ${JSON.stringify(load.errors)}` : ''}`}`)
         context.stdout(`traces and devnet.json in ${out}\nnext: gossipchain report ${out}\n`)
       } catch (err) {
         progress.done()

@@ -2,7 +2,8 @@
 // one node of the devnet (picked at random from a seed), for a duration. Each tx is signed just before it
 // is sent, with its timestamp = now, so its createdAt is its submission time. The schedule is absolute
 // (tx i is due at start + i/rate): a slow moment is caught up, never compounded; at most `maxInFlight`
-// requests are open at once, so an overloaded devnet slows the load down instead of piling requests up.
+// requests are open at once, so an overloaded devnet slows the load down instead of piling requests up;
+// it ends with its duration, and what an overloaded devnet could not take is counted `unsent`.
 import { randomBytes } from 'node:crypto'
 import { signTx } from '../core/tx.js'
 import type { Tx } from '../core/types.js'
@@ -40,6 +41,10 @@ export interface TxLoadStats {
   refused: number
   /** No answer (connection error). */
   failed: number
+  /** Why requests failed: error message -> count (the first 10 distinct messages). */
+  errors: Record<string, number>
+  /** Txs the schedule had due within the duration but that were not sent (the devnet fell behind). */
+  unsent: number
   /** Requests not yet answered. */
   inFlight: number
   /** Longest a due tx waited for a free request slot, ms (0: the devnet kept up). */
@@ -49,6 +54,23 @@ export interface TxLoadStats {
 }
 
 const TICK_MS = 10
+/** Attempts per tx when the connection fails (a kept-alive socket the node closed as we reused it). */
+const ATTEMPTS = 3
+
+/**
+ * POST a tx, again on a connection failure: posting the same signed tx is idempotent, and a 409 after
+ * a failed attempt means that attempt reached the node (the tx is known): counted as accepted.
+ */
+async function post (target: Pick<Facade, 'post'>, tx: Tx): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { status } = await target.post('/new_transaction', tx)
+      return attempt > 1 && status === 409 ? 201 : status
+    } catch (err) {
+      if (attempt >= ATTEMPTS) throw err
+    }
+  }
+}
 
 /** A running tx load: `stats` as it goes, `done` when the duration is over and every answer is in. */
 export interface TxLoad {
@@ -70,7 +92,7 @@ export function startTxLoad (opts: TxLoadOptions): TxLoad {
   const signers = Array.from({ length: signerCount }, () => nodeEd25519Signer(new Uint8Array(randomBytes(32))))
   const runId = randomBytes(4).toString('hex')
 
-  const stats: TxLoadStats = { sent: 0, accepted: 0, refused: 0, failed: 0, inFlight: 0, maxLagMs: 0, startedAt: Date.now(), durationMs: opts.durationMs }
+  const stats: TxLoadStats = { sent: 0, accepted: 0, refused: 0, failed: 0, errors: {}, unsent: 0, inFlight: 0, maxLagMs: 0, startedAt: Date.now(), durationMs: opts.durationMs }
   const total = Math.floor(opts.rate * opts.durationMs / 1000)
 
   const send = (i: number): void => {
@@ -83,12 +105,15 @@ export function startTxLoad (opts: TxLoadOptions): TxLoad {
     const target = Math.floor(pick() * targets.length)
     stats.sent++
     stats.inFlight++
-    targets[target].post('/new_transaction', tx).then(({ status }: { status: number }) => {
+    post(targets[target], tx).then((status) => {
       if (status === 201) stats.accepted++
       else stats.refused++
       opts.onResult?.({ tx, target, status })
-    }, () => {
+    }, (err: unknown) => {
       stats.failed++
+      const cause = (err as { cause?: { code?: string, message?: string } })?.cause
+      const why = `${(err as Error)?.message ?? String(err)}${cause !== undefined ? ` (${cause.code ?? cause.message ?? ''})` : ''}`
+      if (why in stats.errors || Object.keys(stats.errors).length < 10) stats.errors[why] = (stats.errors[why] ?? 0) + 1
       opts.onResult?.({ tx, target, status: 0 })
     }).finally(() => {
       stats.inFlight--
@@ -101,7 +126,8 @@ export function startTxLoad (opts: TxLoadOptions): TxLoad {
   opts.signal?.addEventListener('abort', () => { wake?.() }, { once: true })
   const done = (async () => {
     let next = 0
-    while (next < total && opts.signal?.aborted !== true) {
+    const endsAt = stats.startedAt + opts.durationMs
+    while (next < total && opts.signal?.aborted !== true && Date.now() < endsAt) {
       const due = Math.min(total, Math.floor((Date.now() - stats.startedAt) * opts.rate / 1000) + 1)
       while (next < due && stats.inFlight < maxInFlight) send(next++)
       if (next < due) stats.maxLagMs = Math.max(stats.maxLagMs, Date.now() - dueAt(next))
@@ -114,6 +140,8 @@ export function startTxLoad (opts: TxLoadOptions): TxLoad {
       })
       wake = undefined
     }
+    // The duration is over: what the schedule still had is not sent (the run lasts what was asked).
+    if (opts.signal?.aborted !== true) stats.unsent = total - next
     while (stats.inFlight > 0) await new Promise<void>(resolve => { wake = resolve })
     return stats
   })()

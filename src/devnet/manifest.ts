@@ -31,6 +31,8 @@ export interface DevnetManifest {
   nodes: Array<{ index: number, peerId: string, url: string, miner: boolean, trace: string }>
   edges: Array<[number, number]>
   load?: TxLoadStats
+  /** How the run ended: quiet = no node received anything new for 3 s before `settleMs` ran out. */
+  settle?: { quiet: boolean, ms: number, received?: number }
 }
 
 export const MANIFEST_FILE = 'devnet.json'

@@ -24,7 +24,10 @@ export interface DevnetRunOptions {
   /** How many nodes mine (picked from the seed). */
   miners?: number
   durationMs: number
-  /** After the load: time for the last messages to propagate, ms. */
+  /**
+   * After the load, at most this long for the last messages to propagate (ms): the run ends sooner, once
+   * no node has received a new message for SETTLE_QUIET_MS.
+   */
   settleMs?: number
   out: string
   traceFormat?: TraceFormat
@@ -37,7 +40,7 @@ export type DevnetRunStatus =
   | { phase: 'starting', started: number, total: number }
   | { phase: 'meshing' }
   | { phase: 'running', elapsedMs: number, durationMs: number, load: TxLoadStats | undefined, height: number | undefined }
-  | { phase: 'settling' }
+  | { phase: 'settling', elapsedMs: number, maxMs: number, received: number | undefined }
   | { phase: 'stopping' }
 
 export interface DevnetRun {
@@ -64,7 +67,7 @@ export function runDevnet (opts: DevnetRunOptions): DevnetRun {
   const minerCount = opts.miners ?? 1
   check(Number.isSafeInteger(minerCount) && minerCount >= 1 && minerCount <= nodes, `"miners" must be an integer from 1 to nodes (${nodes})`)
   check(Number.isSafeInteger(opts.durationMs) && opts.durationMs >= 0, '"durationMs" must be an integer >= 0')
-  const settleMs = opts.settleMs ?? 3000
+  const settleMs = opts.settleMs ?? 30_000
   check(Number.isSafeInteger(settleMs) && settleMs >= 0, '"settleMs" must be an integer >= 0')
   const traceFormat = opts.traceFormat ?? 'ndjson'
   const out = resolve(opts.out)
@@ -149,8 +152,10 @@ export function runDevnet (opts: DevnetRunOptions): DevnetRun {
         clearInterval(ticker)
       }
       if (!aborted()) {
-        status({ phase: 'settling' })
-        await pause(settleMs)
+        const settleStarted = performance.now()
+        manifest.settle = await settle(devnet, settleMs, pause, aborted, (received) => {
+          status({ phase: 'settling', elapsedMs: performance.now() - settleStarted, maxMs: settleMs, received })
+        })
       }
       return manifest
     } finally {
@@ -163,4 +168,46 @@ export function runDevnet (opts: DevnetRunOptions): DevnetRun {
     }
   })()
   return { manifest: () => ({ ...manifest, interrupted: manifest.interrupted || aborted(), load: manifest.load ?? load?.stats }), done }
+}
+
+/** The devnet is settled when no node received a new gossip message for this long. */
+export const SETTLE_QUIET_MS = 3000
+const SETTLE_POLL_MS = 500
+
+/** First copies received by all nodes together (GET /metrics?name=...), or undefined if a node did not answer. */
+async function receivedByAll (devnet: Devnet): Promise<number | undefined> {
+  const counts = await Promise.all(devnet.nodes.map(async node => {
+    try {
+      const res = await fetch(`${node.url}/metrics?name=gossipchain_gossip_messages_total`, { signal: AbortSignal.timeout(5000) })
+      if (!res.ok) return undefined
+      let sum = 0
+      for (const line of (await res.text()).split('\n')) {
+        if (line.startsWith('gossipchain_gossip_messages_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
+      }
+      return sum
+    } catch {
+      return undefined
+    }
+  }))
+  return counts.some(c => c === undefined) ? undefined : counts.reduce((a, b) => a! + b!, 0)
+}
+
+/** Waits until no node receives anything new for SETTLE_QUIET_MS, or `maxMs`; says which and how long. */
+async function settle (devnet: Devnet, maxMs: number, pause: (ms: number) => Promise<void>, aborted: () => boolean,
+  onPoll: (received: number | undefined) => void): Promise<{ quiet: boolean, ms: number, received?: number }> {
+  const started = performance.now()
+  let last: number | undefined
+  let quietSince = performance.now()
+  while (!aborted() && performance.now() - started < maxMs) {
+    const received = await receivedByAll(devnet)
+    onPoll(received)
+    if (received === undefined || received !== last) {
+      last = received
+      quietSince = performance.now()
+    } else if (performance.now() - quietSince >= SETTLE_QUIET_MS) {
+      return { quiet: true, ms: Math.round(performance.now() - started), received }
+    }
+    await pause(SETTLE_POLL_MS)
+  }
+  return { quiet: false, ms: Math.round(performance.now() - started), ...(last !== undefined ? { received: last } : {}) }
 }

@@ -10,6 +10,7 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { HttpError } from '../http/http-error.js'
 import type { NodeEvent, NodeEvents, SyncEvent } from '../node/events.js'
 
 /** What the scrape-time gauges read. */
@@ -29,6 +30,7 @@ const TOPICS = ['tx', 'block'] as const
 const RESULTS = ['accept', 'ignore', 'reject'] as const
 const SYNC_REASONS: ReadonlyArray<SyncEvent['reason']> = ['connect', 'unknown-parent', 'interval', 'manual']
 const SYNC_OUTCOMES: ReadonlyArray<SyncEvent['outcome']> = ['up-to-date', 'synced', 'wrong-network', 'failed', 'invalid-data', 'lied', 'stopped']
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$/
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])
 
 /**
@@ -42,7 +44,7 @@ export interface NodeMetrics {
   readonly registry: Registry
   /** Counts every facade request (mount it in front of all routes). */
   readonly httpMiddleware: MiddlewareHandler
-  /** GET / serves the registry in Prometheus' text format; mount at /metrics. */
+  /** GET / serves the registry in Prometheus' text format (?name=a,b: only those); mount at /metrics. */
   readonly routes: Hono
   /** Start reading the gauges from `sources` (they read 0 until then). */
   bindSources(sources: NodeMetricsSources): void
@@ -110,19 +112,29 @@ export function createNodeMetrics ({ registry, events }: { registry: Registry, e
   for (const reason of SYNC_REASONS) syncRequests.inc({ reason }, 0)
   for (const outcome of SYNC_OUTCOMES) syncOutcomes.inc({ outcome }, 0)
 
+  // The per-message series, bound once: a labelled inc() hashes its labels every time.
+  const perTopic = Object.fromEntries(TOPICS.map(topic => [topic, {
+    results: Object.fromEntries(RESULTS.map(result => [result, gossipMessages.labels({ topic, result })])) as Record<typeof RESULTS[number], Counter.Internal>,
+    duplicates: duplicates.labels({ topic }),
+    published: published.labels({ topic }),
+    propagation: propagation.labels({ topic })
+  }])) as Record<typeof TOPICS[number], { results: Record<typeof RESULTS[number], Counter.Internal>, duplicates: Counter.Internal, published: Counter.Internal, propagation: Histogram.Internal<string> }>
+
   const off = events.on((event: NodeEvent) => {
     switch (event.type) {
-      case 'gossip':
-        gossipMessages.inc({ topic: event.topic, result: event.result })
+      case 'gossip': {
+        const series = perTopic[event.topic]
+        series.results[event.result].inc()
         if (event.result === 'accept' && event.createdAt !== undefined) {
-          propagation.observe({ topic: event.topic }, Math.max(0, event.receivedAt - event.createdAt) / 1000)
+          series.propagation.observe(Math.max(0, event.receivedAt - event.createdAt) / 1000)
         }
         return
+      }
       case 'duplicate':
-        duplicates.inc({ topic: event.topic })
+        perTopic[event.topic].duplicates.inc()
         return
       case 'publish':
-        published.inc({ topic: event.topic })
+        perTopic[event.topic].published.inc()
         return
       case 'reorg':
         reorgs.inc()
@@ -151,8 +163,20 @@ export function createNodeMetrics ({ registry, events }: { registry: Registry, e
     }
   }
 
+  // GET /metrics?name=a,b serves only those metrics (a cheap poll, e.g. the devnet's settle check).
   const routes = new Hono().get('/', async (c) => {
-    const text = await registry.metrics()
+    const names = c.req.query('name')
+    let text: string
+    if (names === undefined) {
+      text = await registry.metrics()
+    } else {
+      const wanted = [...new Set(names.split(','))]
+      if (wanted.length > 64 || !wanted.every(name => METRIC_NAME.test(name))) {
+        throw new HttpError(400, 'BAD_QUERY', '?name must be a comma-separated list of at most 64 metric names')
+      }
+      const parts = await Promise.all(wanted.filter(name => registry.getSingleMetric(name) !== undefined).map(async name => await registry.getSingleMetricAsString(name)))
+      text = parts.map(part => part + '\n').join('')
+    }
     return c.body(text, 200, { 'Content-Type': registry.contentType })
   })
 

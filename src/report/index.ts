@@ -30,6 +30,7 @@ export async function writeReport (dir: string): Promise<WrittenReport> {
   const bad = traces.nodes.reduce((sum, n) => sum + n.badLines, 0)
   if (bad > 0) warnings.push(`${bad} trace lines were not events and were skipped (a node killed while writing?)`)
   if (traces.manifest?.interrupted === true) warnings.push('the devnet run was interrupted (Ctrl-C): its last messages may not have propagated')
+  else if (traces.manifest?.settle?.quiet === false) warnings.push(`the devnet stopped while messages were still propagating (after ${Math.round(traces.manifest.settle.ms / 1000)} s of --settle): coverage is understated`)
   const analysis = analyze(traces.nodes, nodeCount)
   const files: string[] = [REPORT_FILE]
   await writeFile(join(dir, REPORT_FILE), JSON.stringify(analysis.report, null, 2) + '\n')
