@@ -68,7 +68,12 @@ describe('report (src/report)', function () {
     expect(nodeDelays.tx.get(1)).to.deep.equal([10])
     expect(nodeDelays.tx.get(0)).to.deep.equal([5])
     // A node without a trace counts as never reached.
-    expect(analyze(set.nodes, 4).report.topics.block.coverage).to.be.closeTo(2 / 3, 1e-12)
+    expect(analyze(set.nodes, { nodeCount: 4 }).report.topics.block.coverage).to.be.closeTo(2 / 3, 1e-12)
+    // The observation window: block C, published at 3000, is late for a window closing at 2999.
+    const early = analyze(set.nodes, { until: 2999 }).report
+    expect(early.topics.block).to.deep.include({ messages: 0, late: 1, coverage: null, receipts: 0, unattributed: 0 })
+    expect(early.topics.block.verdicts).to.deep.equal({ accept: 0, ignore: 0, reject: 0 })
+    expect(early.topics.tx).to.deep.equal(report.topics.tx)
 
     const written = await writeReport(dir)
     expect(written.files).to.deep.equal(['report.json', 'delay-cdf.svg', 'delivery.svg', 'node-delay.svg'])

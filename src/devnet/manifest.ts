@@ -31,8 +31,12 @@ export interface DevnetManifest {
   nodes: Array<{ index: number, peerId: string, url: string, miner: boolean, trace: string }>
   edges: Array<[number, number]>
   load?: TxLoadStats
-  /** How the run ended: quiet = no node received anything new for 3 s before `settleMs` ran out. */
-  settle?: { quiet: boolean, ms: number, received?: number }
+  /**
+   * How the run ended: quiet = no node published or received anything new for 3 s before `settleMs`
+   * ran out; `at` (ms) closes the observation window: what is published later (a block mined while the
+   * nodes stop) cannot propagate, and the report leaves it out.
+   */
+  settle?: { quiet: boolean, ms: number, at: number, received?: number }
 }
 
 export const MANIFEST_FILE = 'devnet.json'

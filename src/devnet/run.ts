@@ -26,7 +26,7 @@ export interface DevnetRunOptions {
   durationMs: number
   /**
    * After the load, at most this long for the last messages to propagate (ms): the run ends sooner, once
-   * no node has received a new message for SETTLE_QUIET_MS.
+   * no node has published or received a new message for SETTLE_QUIET_MS.
    */
   settleMs?: number
   out: string
@@ -170,19 +170,22 @@ export function runDevnet (opts: DevnetRunOptions): DevnetRun {
   return { manifest: () => ({ ...manifest, interrupted: manifest.interrupted || aborted(), load: manifest.load ?? load?.stats }), done }
 }
 
-/** The devnet is settled when no node received a new gossip message for this long. */
+/** The devnet is settled when no node published or received a new gossip message for this long. */
 export const SETTLE_QUIET_MS = 3000
 const SETTLE_POLL_MS = 500
 
-/** First copies received by all nodes together (GET /metrics?name=...), or undefined if a node did not answer. */
+/**
+ * Messages published and first copies received by all nodes together (GET /metrics?name=...), or
+ * undefined if a node did not answer.
+ */
 async function receivedByAll (devnet: Devnet): Promise<number | undefined> {
   const counts = await Promise.all(devnet.nodes.map(async node => {
     try {
-      const res = await fetch(`${node.url}/metrics?name=gossipchain_gossip_messages_total`, { signal: AbortSignal.timeout(5000) })
+      const res = await fetch(`${node.url}/metrics?name=gossipchain_gossip_messages_total,gossipchain_gossip_published_total`, { signal: AbortSignal.timeout(5000) })
       if (!res.ok) return undefined
       let sum = 0
       for (const line of (await res.text()).split('\n')) {
-        if (line.startsWith('gossipchain_gossip_messages_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
+        if (line.startsWith('gossipchain_gossip_')) sum += Number(line.slice(line.lastIndexOf(' ') + 1))
       }
       return sum
     } catch {
@@ -192,9 +195,12 @@ async function receivedByAll (devnet: Devnet): Promise<number | undefined> {
   return counts.some(c => c === undefined) ? undefined : counts.reduce((a, b) => a! + b!, 0)
 }
 
-/** Waits until no node receives anything new for SETTLE_QUIET_MS, or `maxMs`; says which and how long. */
+/**
+ * Waits until no node publishes or receives anything new for SETTLE_QUIET_MS, or `maxMs`; says which,
+ * how long, and when it ended (`at`: the end of the run's observation window, for the report).
+ */
 async function settle (devnet: Devnet, maxMs: number, pause: (ms: number) => Promise<void>, aborted: () => boolean,
-  onPoll: (received: number | undefined) => void): Promise<{ quiet: boolean, ms: number, received?: number }> {
+  onPoll: (received: number | undefined) => void): Promise<NonNullable<DevnetManifest['settle']>> {
   const started = performance.now()
   let last: number | undefined
   let quietSince = performance.now()
@@ -205,9 +211,9 @@ async function settle (devnet: Devnet, maxMs: number, pause: (ms: number) => Pro
       last = received
       quietSince = performance.now()
     } else if (performance.now() - quietSince >= SETTLE_QUIET_MS) {
-      return { quiet: true, ms: Math.round(performance.now() - started), received }
+      return { quiet: true, ms: Math.round(performance.now() - started), at: Date.now(), received }
     }
     await pause(SETTLE_POLL_MS)
   }
-  return { quiet: false, ms: Math.round(performance.now() - started), ...(last !== undefined ? { received: last } : {}) }
+  return { quiet: false, ms: Math.round(performance.now() - started), at: Date.now(), ...(last !== undefined ? { received: last } : {}) }
 }

@@ -11,7 +11,9 @@
 //    message (receivedAt, before validation); pubsub traces, the DELIVER/REJECT time (after it). Every
 //    node of a devnet shares one host clock, so no clock offset enters a delay; traces from several hosts
 //    need synchronised clocks.
-//  - messages: how many messages of the topic were published.
+//  - messages: how many messages of the topic were published within the observation window (a devnet
+//    run closes it when it has settled, devnet.json settle.at: a block mined while the nodes stop
+//    cannot propagate; such messages are counted `late` and left out of every other figure).
 //  - coverage: the mean over messages of (nodes reached, origin excluded) / (nodes - 1). 1 = every
 //    message reached every other node by gossip.
 //  - p50, p90, p99, max: percentiles of all delays of the topic (nearest rank: the smallest delay with
@@ -39,6 +41,8 @@ export interface TopicFigures {
   verdicts: { accept: number, ignore: number, reject: number }
   /** First copies of messages no trace published (from outside the traced nodes). */
   unattributed: number
+  /** Messages published after the observation window closed: left out of the figures. */
+  late: number
 }
 
 export interface Report {
@@ -75,18 +79,33 @@ export function percentile (sorted: readonly number[], q: number): number | null
 
 const round3 = (v: number | null): number | null => v === null ? null : Math.round(v * 1000) / 1000
 
-/**
- * Computes the report from the node traces. `nodeCount` (the devnet's size) defaults to the number of
- * traces: a node whose trace is missing still counts as not reached.
- */
-export function analyze (traces: readonly NodeTrace[], nodeCount = traces.length): Analysis {
+export interface AnalyzeOptions {
+  /** The devnet's size; default the number of traces (a node without a trace counts as never reached). */
+  nodeCount?: number
+  /** End of the observation window (ms): messages published later are counted `late` and left out. */
+  until?: number
+}
+
+/** Computes the report from the node traces. */
+export function analyze (traces: readonly NodeTrace[], opts: AnalyzeOptions = {}): Analysis {
+  const nodeCount = opts.nodeCount ?? traces.length
   if (!Number.isSafeInteger(nodeCount) || nodeCount < traces.length) throw new RangeError('analyze: "nodeCount" must be at least the number of traces')
+  const until = opts.until ?? Infinity
   const messages = new Map<string, MessageFacts>()
   for (const t of traces) {
     for (const p of t.publishes) {
       const m = messages.get(p.msgId)
       if (m === undefined) messages.set(p.msgId, { msgId: p.msgId, topic: p.topic, origin: t.index, createdAt: p.at, firstReceipt: new Map(), duplicates: 0 })
       else if (p.at < m.createdAt) { m.origin = t.index; m.createdAt = p.at }
+    }
+  }
+  const late: Record<Topic, number> = { tx: 0, block: 0 }
+  const lateIds = new Set<string>()
+  for (const m of [...messages.values()]) {
+    if (m.createdAt > until) {
+      late[m.topic]++
+      lateIds.add(m.msgId)
+      messages.delete(m.msgId)
     }
   }
   const unattributed: Record<Topic, number> = { tx: 0, block: 0 }
@@ -97,13 +116,17 @@ export function analyze (traces: readonly NodeTrace[], nodeCount = traces.length
   }
   for (const t of traces) {
     for (const r of t.receipts) {
+      if (lateIds.has(r.msgId)) continue
       const m = messages.get(r.msgId)
       if (m === undefined) { unattributed[r.topic]++; continue }
       verdicts[m.topic][r.result]++
       reach(m, t.index, r.at)
     }
     // A node that published a message it did not originate had it too (a re-announced block).
-    for (const p of t.publishes) reach(messages.get(p.msgId)!, t.index, p.at)
+    for (const p of t.publishes) {
+      const m = messages.get(p.msgId)
+      if (m !== undefined) reach(m, t.index, p.at)
+    }
     for (const [msgId, n] of t.duplicates) {
       const m = messages.get(msgId)
       if (m !== undefined) m.duplicates += n
@@ -142,7 +165,8 @@ export function analyze (traces: readonly NodeTrace[], nodeCount = traces.length
       duplicatesPerNode: n === 0 ? null : round3(duplicates / n / nodeCount),
       receipts: sorted.length,
       verdicts: verdicts[topic],
-      unattributed: unattributed[topic]
+      unattributed: unattributed[topic],
+      late: late[topic]
     }
   }
   return { report, messages: [...messages.values()], delays, nodeDelays }

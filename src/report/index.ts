@@ -31,7 +31,10 @@ export async function writeReport (dir: string): Promise<WrittenReport> {
   if (bad > 0) warnings.push(`${bad} trace lines were not events and were skipped (a node killed while writing?)`)
   if (traces.manifest?.interrupted === true) warnings.push('the devnet run was interrupted (Ctrl-C): its last messages may not have propagated')
   else if (traces.manifest?.settle?.quiet === false) warnings.push(`the devnet stopped while messages were still propagating (after ${Math.round(traces.manifest.settle.ms / 1000)} s of --settle): coverage is understated`)
-  const analysis = analyze(traces.nodes, nodeCount)
+  const until = traces.manifest?.interrupted === true ? undefined : traces.manifest?.settle?.at
+  const analysis = analyze(traces.nodes, { nodeCount, until })
+  const late = analysis.report.topics.tx.late + analysis.report.topics.block.late
+  if (late > 0) warnings.push(`${late} message(s) published after the run settled (e.g. a block mined while the nodes stopped) are left out`)
   const files: string[] = [REPORT_FILE]
   await writeFile(join(dir, REPORT_FILE), JSON.stringify(analysis.report, null, 2) + '\n')
   const plots = reportPlots(analysis, { nodes: nodeCount, startedAt: traces.manifest?.loadStartedAt })

@@ -1,8 +1,7 @@
 // The plots of `gossipchain report` (docs/design.md §10): vega-lite specs rendered to SVG in Node by vega
 // (no browser, no canvas): the propagation delay CDF per topic, deliveries over time, and each node's
 // first-receipt delays. The specs are plain data, so a test can read what a plot shows.
-import type { Analysis } from './analyze.js'
-import { TOPICS } from './analyze.js'
+import { percentile, TOPICS, type Analysis } from './analyze.js'
 import type { Topic } from './traces.js'
 
 type Spec = Record<string, unknown>
@@ -28,6 +27,15 @@ const base = (title: string, subtitle: string): Spec => ({
   title: { text: title, subtitle, anchor: 'start' },
   background: 'white',
   config: { font: 'sans-serif', view: { stroke: '#ddd' } }
+})
+
+/** One row per topic (tx above block), each with its own y scale, drawing `spec` from `values`. */
+const rowPerTopic = (title: string, subtitle: string, values: unknown[], spec: Spec): Spec => ({
+  ...base(title, subtitle),
+  data: { values },
+  facet: { row: { field: 'topic', type: 'nominal', title: 'topic', sort: ['tx', 'block'] } },
+  resolve: { scale: { y: 'independent' } },
+  spec: { width: WIDTH, height: 160, ...spec }
 })
 
 export interface PlotContext {
@@ -86,23 +94,15 @@ export function deliverySpec (analysis: Analysis, ctx: PlotContext): Spec {
     }
   }
   const values = [...bins.values()].filter(b => b.second >= 0).sort((a, b) => a.second - b.second)
-  return {
-    ...base('Delivery over time', `${ctx.nodes} nodes; per second since the load started; received = first copies, all nodes together`),
-    data: { values },
-    facet: { row: { field: 'topic', type: 'nominal', title: 'topic', sort: ['tx', 'block'] } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: WIDTH,
-      height: 160,
-      mark: { type: 'line', interpolate: 'linear', strokeWidth: 2 },
-      encoding: {
-        x: { field: 'second', type: 'quantitative', title: 'time (s)', axis: { tickMinStep: 1, format: 'd' } },
-        y: { field: 'count', type: 'quantitative', title: 'messages per second' },
-        color: { field: 'topic', type: 'nominal', scale: COLORS, legend: null },
-        strokeDash: { field: 'kind', type: 'nominal', title: 'messages', scale: { domain: ['published', 'received'], range: [[1, 0], [4, 3]] } }
-      }
+  return rowPerTopic('Delivery over time', `${ctx.nodes} nodes; per second since the load started; received = first copies, all nodes together`, values, {
+    mark: { type: 'line', interpolate: 'linear', strokeWidth: 2 },
+    encoding: {
+      x: { field: 'second', type: 'quantitative', title: 'time (s)', axis: { tickMinStep: 1, format: 'd' } },
+      y: { field: 'count', type: 'quantitative', title: 'messages per second' },
+      color: { field: 'topic', type: 'nominal', scale: COLORS, legend: null },
+      strokeDash: { field: 'kind', type: 'nominal', title: 'messages', scale: { domain: ['published', 'received'], range: [[1, 0], [4, 3]] } }
     }
-  }
+  })
 }
 
 /** Each node's median and 90th percentile first-receipt delay, per topic. */
@@ -111,25 +111,16 @@ export function nodeDelaySpec (analysis: Analysis, ctx: PlotContext): Spec {
   for (const topic of TOPICS) {
     for (const [node, list] of analysis.nodeDelays[topic]) {
       const sorted = [...list].sort((a, b) => a - b)
-      const at = (q: number): number => sorted[Math.min(sorted.length, Math.max(1, Math.ceil((q / 100) * sorted.length))) - 1]
-      values.push({ node, topic, p50: at(50), p90: at(90), max: sorted[sorted.length - 1] })
+      values.push({ node, topic, p50: percentile(sorted, 50)!, p90: percentile(sorted, 90)!, max: sorted[sorted.length - 1] })
     }
   }
   values.sort((a, b) => a.node - b.node)
-  return {
-    ...base('First-receipt delay per node', `${ctx.nodes} nodes; bar from median to 90th percentile, dot at the median`),
-    data: { values },
-    facet: { row: { field: 'topic', type: 'nominal', title: 'topic', sort: ['tx', 'block'] } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: WIDTH,
-      height: 160,
-      layer: [
-        { mark: { type: 'rule', strokeWidth: 2, opacity: 0.6 }, encoding: { x: { field: 'node', type: 'quantitative', title: 'node', axis: { tickMinStep: 1, format: 'd' } }, y: { field: 'p50', type: 'quantitative', title: 'delay (ms)' }, y2: { field: 'p90' }, color: { field: 'topic', type: 'nominal', scale: COLORS, legend: null } } },
-        { mark: { type: 'point', filled: true, size: 18 }, encoding: { x: { field: 'node', type: 'quantitative' }, y: { field: 'p50', type: 'quantitative' }, color: { field: 'topic', type: 'nominal', scale: COLORS, legend: null }, tooltip: [{ field: 'node' }, { field: 'p50' }, { field: 'p90' }, { field: 'max' }] } }
-      ]
-    }
-  }
+  return rowPerTopic('First-receipt delay per node', `${ctx.nodes} nodes; bar from median to 90th percentile, dot at the median`, values, {
+    layer: [
+      { mark: { type: 'rule', strokeWidth: 2, opacity: 0.6 }, encoding: { x: { field: 'node', type: 'quantitative', title: 'node', axis: { tickMinStep: 1, format: 'd' } }, y: { field: 'p50', type: 'quantitative', title: 'delay (ms)' }, y2: { field: 'p90' }, color: { field: 'topic', type: 'nominal', scale: COLORS, legend: null } } },
+      { mark: { type: 'point', filled: true, size: 18 }, encoding: { x: { field: 'node', type: 'quantitative' }, y: { field: 'p50', type: 'quantitative' }, color: { field: 'topic', type: 'nominal', scale: COLORS, legend: null }, tooltip: [{ field: 'node' }, { field: 'p50' }, { field: 'p90' }, { field: 'max' }] } }
+    ]
+  })
 }
 
 /** Renders a vega-lite spec to an SVG document (vega's 'none' renderer: no canvas needed). */
