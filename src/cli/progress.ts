@@ -10,6 +10,8 @@ export interface ProgressLineInit {
   columns?: number
   /** Without a terminal: at most one line per this many ms (default 5000). */
   pipeEveryMs?: number
+  /** Clock in ms (tests). Default performance.now. */
+  now?: () => number
 }
 
 export interface ProgressLine {
@@ -26,11 +28,14 @@ const TTY_EVERY_MS = 200
 export function progressLine (init: ProgressLineInit): ProgressLine {
   const columns = Math.max(20, init.columns ?? 100)
   const pipeEveryMs = init.pipeEveryMs ?? 5000
+  const clock = init.now ?? (() => performance.now())
   let current = ''
   let shown = ''
-  let lastDraw = 0
+  // The first state is always shown (performance.now() starts near 0 with the process: from 0, a
+  // command that got going within 5 s printed nothing until its second state).
+  let lastDraw = Number.NEGATIVE_INFINITY
   const draw = (force: boolean): void => {
-    const now = performance.now()
+    const now = clock()
     if (!force && now - lastDraw < (init.tty ? TTY_EVERY_MS : pipeEveryMs)) return
     if (!init.tty && current === shown) return
     lastDraw = now
