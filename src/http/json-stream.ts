@@ -65,16 +65,19 @@ function outgoingOf (c: Context): ServerResponse | undefined {
 /**
  * Respond with JSON produced by `chunks` (UTF-8 pieces). The first piece is produced before the response
  * starts, so an early failure still becomes a normal JSON error; a failure after that aborts the response
- * (the status is already sent) and is reported to `onLateError`.
+ * (the status is already sent) and is reported to `onLateError`. Response headers go in `headers`, not through
+ * `c.header()`: the one-writev path writes the Node response itself and never sees the context's headers (reading
+ * `c.res` for them would make @hono/node-server write the response a second time).
  */
 export async function streamJson (
   c: Context,
   chunks: AsyncGenerator<JsonChunk, void, undefined>,
   status: ContentfulStatusCode,
-  onLateError: (err: unknown) => void
+  onLateError: (err: unknown) => void,
+  extraHeaders: Record<string, string> = {}
 ): Promise<Response> {
   const first = await nextParts(chunks, SINGLE_BODY_BYTES)
-  const headers = { 'Content-Type': 'application/json; charset=UTF-8' }
+  const headers = { ...extraHeaders, 'Content-Type': 'application/json; charset=UTF-8' }
   if (first.done) {
     const outgoing = outgoingOf(c)
     if (outgoing === undefined) return c.body(joined(first.parts, first.size) as Uint8Array<ArrayBuffer>, status, headers)

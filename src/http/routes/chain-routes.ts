@@ -50,14 +50,14 @@ export function createChainRoutes (init: ChainRoutesInit): Hono {
     const limit = optionalCount(c.req.query('limit'), 'limit', MAX_PENDING_PAGE) ?? DEFAULT_PENDING_PAGE
     const page = chain.mempool.page(from, Math.max(1, limit))
     const txs = view === 'legacy' ? legacyView(page.txs) : page.txs
-    c.header('X-Total-Count', String(chain.mempool.count))
+    const headers: Record<string, string> = { 'X-Total-Count': String(chain.mempool.count) }
     if (page.next !== undefined) {
       const params = new URLSearchParams({ from: String(page.next), limit: String(limit) })
       if (c.req.query('view') !== undefined) params.set('view', view)
-      c.header('Link', `</pending_tx?${params.toString()}>; rel="next"`)
+      headers.Link = `</pending_tx?${params.toString()}>; rel="next"`
     }
     const request = { method: c.req.method, path: c.req.path }
-    return await streamJson(c, jsonArrayChunks(txs), 200, err => { init.logInternalError(err, request) })
+    return await streamJson(c, jsonArrayChunks(txs), 200, err => { init.logInternalError(err, request) }, headers)
   })
 
   routes.get('/blocks/:hash', async c => {
