@@ -67,12 +67,16 @@ describe('node event stream (src/node/events.ts)', () => {
 
   it('a subscriber that never reads is ended with "overflow" at its capacity; the emitter is never held up', async () => {
     const stream = new NodeEventStream()
-    const stalled = stream.subscribe({ capacity: 100 })
+    const told: Array<{ reason: string, emitted: number }> = []
+    let emitted = 0
+    const stalled = stream.subscribe({ capacity: 100, onEnd: reason => { told.push({ reason, emitted }) } })
     const reader = stream.subscribe({ capacity: 100_000 })
     const inline: number[] = []
     stream.on(e => { if (e.type === 'head') inline.push(e.index) })
-    for (let i = 0; i < 20_000; i++) stream.emit(head(i))
+    for (let i = 0; i < 20_000; i++) { stream.emit(head(i)); emitted++ }
     expect(stalled.endReason).to.equal('overflow')
+    // Told once, inside the emit that found its queue full (the 101st event).
+    expect(told).to.deep.equal([{ reason: 'overflow', emitted: 100 }])
     expect(stalled.queued).to.equal(0) // its queue was freed
     expect((await stalled.next()).done).to.equal(true)
     // The others got everything.

@@ -77,8 +77,14 @@ export function createEventsRoute (init: EventsRouteInit): EventsRoute {
   const checkMs = Math.max(10, Math.min(1000, Math.floor(heartbeatMs / 2), Math.floor(stallMs / 4)))
 
   const serve = async (c: Context, stream: SSEStreamingApi, client: { drop: (reason: EventClientEnd) => void }, types: NodeEventType[] | undefined): Promise<void> => {
-    const sub = init.events.subscribe({ capacity, types })
     let end: EventClientEnd | undefined
+    // An overflow is known inside the emit that caused it: the client is dropped right after (not inside
+    // the node's emit), even while its write is stuck, so it holds at most `capacity` events.
+    const sub = init.events.subscribe({
+      capacity,
+      types,
+      onEnd: reason => { if (reason === 'overflow') queueMicrotask(() => { client.drop('overflow') }) }
+    })
     let writingSince: number | undefined
     let lastWrite = performance.now()
     client.drop = (reason) => {
@@ -101,7 +107,6 @@ export function createEventsRoute (init: EventsRouteInit): EventsRoute {
     // Checked on a timer, not in the write path: a client stuck in a write is noticed all the same.
     const timer = setInterval(() => {
       if (end !== undefined) return
-      if (sub.endReason === 'overflow') { client.drop('overflow'); return }
       const now = performance.now()
       if (writingSince !== undefined) {
         if (now - writingSince > stallMs) client.drop('stalled')

@@ -183,6 +183,11 @@ export interface SubscribeOptions {
   capacity?: number
   /** Only these types (default all). */
   types?: readonly NodeEventType[]
+  /**
+   * Told once when the subscription ends, whatever ended it (an overflow happens inside emit(): a
+   * consumer stuck in a write learns it at once, not at its next read). Runs inline: O(1), no throw.
+   */
+  onEnd?: (reason: SubscriptionEndReason) => void
 }
 
 export interface NodeEventStreamInit {
@@ -230,7 +235,12 @@ export class NodeEventStream implements NodeEvents {
     if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > MAX_SUBSCRIPTION_CAPACITY) {
       throw new RangeError(`NodeEventStream.subscribe: "capacity" must be an integer from 1 to ${MAX_SUBSCRIPTION_CAPACITY}`)
     }
-    const sub = new QueueSubscription(capacity, typeSet(opts.types, 'NodeEventStream.subscribe'), () => { this.subscriptions.delete(sub) })
+    const onEnd = opts.onEnd
+    if (onEnd !== undefined && typeof onEnd !== 'function') throw new TypeError('NodeEventStream.subscribe: "onEnd" must be a function')
+    const sub = new QueueSubscription(capacity, typeSet(opts.types, 'NodeEventStream.subscribe'), (reason) => {
+      this.subscriptions.delete(sub)
+      try { onEnd?.(reason) } catch {}
+    })
     if (this.closed) sub.end('stopped')
     else this.subscriptions.add(sub)
     return sub
@@ -281,7 +291,7 @@ class QueueSubscription implements NodeEventSubscription {
   constructor (
     private readonly capacity: number,
     private readonly types: ReadonlySet<NodeEventType> | undefined,
-    private readonly onEnd: () => void
+    private readonly onEnd: (reason: SubscriptionEndReason) => void
   ) {}
 
   get queued (): number {
@@ -313,7 +323,7 @@ class QueueSubscription implements NodeEventSubscription {
       this.queue = []
       this.head = 0
     }
-    this.onEnd()
+    this.onEnd(reason)
     const resolve = this.waiter
     this.waiter = undefined
     resolve?.({ value: undefined, done: true })
