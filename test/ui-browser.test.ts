@@ -19,7 +19,7 @@ import { openWalletText, parseWalletText, walletFileText } from '../src/wallet/w
 import { ARTIFACTS_DIR, launchChromium, recordingContext, screenshot, TEST_HOST, type RecordedRequest } from './helpers/browser.js'
 import { runCli } from './helpers/cli.js'
 import { makeTx, TEST_NETWORK } from './helpers/fixtures.js'
-import { freePort, killAll as stopAll, NodeProcess, waitFor } from '../src/devnet/index.js'
+import { freePort, killAll as stopAll, NodeProcess, waitFor, waitForMesh } from '../src/devnet/index.js'
 import { httpsGet, makeSelfSignedCert } from './helpers/tls.js'
 
 const NET = networkId(TEST_NETWORK)
@@ -341,16 +341,38 @@ describe('web page in Chromium', function () {
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).to.equal(undefined)
   })
 
-  it('Network: this node, its peers, and a peer connecting listed live (event stream, or polling until the node has one)', async () => {
+  it('Network: this node, its peers, and live from GET /events a peer connecting and the gossip of a tx posted to that peer', async () => {
     await page.goto(`${node.url}/#network`)
     await page.getByText(node.peerId, { exact: true }).first().waitFor()
-    await page.locator('#view-network').getByText(/Live: events arrive|has no event stream/).waitFor()
+    // The node has /events: the view streams it (EventSource), it does not fall back to polling.
+    await page.locator('#view-network').getByText('Live: events arrive as the node sees them.').waitFor()
     await page.getByText('No connected peers.').waitFor()
     const second = await NodeProcess.start({ bootstrap: [node.multiaddr], extraArgs: ['--network', TEST_NETWORK.name] })
+    const short = (s: string): string => `${s.slice(0, 8)}…${s.slice(-6)}`
     await page.locator('ul.peers').getByText(second.peerId, { exact: true }).waitFor({ timeout: 30_000 })
-    await page.locator('ol.events').getByText(`peer connected ${second.peerId.slice(0, 8)}…${second.peerId.slice(-6)}`).first().waitFor({ timeout: 30_000 })
+    await page.locator('ol.events').getByText(`peer connected ${short(second.peerId)}`).first().waitFor({ timeout: 30_000 })
+    // A tx posted to the other node reaches this one by gossip; the view lists the event as it comes.
+    await waitForMesh(second, node)
+    const tx = makeTx(NET, 'a record gossiped live', { item: 'lot-live', signer: 7, timestamp: Math.floor(Date.now() / 1000) })
+    expect((await second.post('/new_transaction', tx)).status).to.equal(201)
+    await page.locator('ol.events').getByText(`tx ${short(tx.id)} from ${short(second.peerId)}: accept`).waitFor({ timeout: 30_000 })
     await screenshot(page, 'network-desktop')
+    await mine() // the later views expect an empty mempool
     await second.stop()
+  })
+
+  it('Network: a node without /events (404) is polled instead, and peer changes are still listed', async () => {
+    const p = await context.newPage()
+    try {
+      await p.route('**/events', route => route.fulfill({ status: 404, contentType: 'application/json', body: '{"code":"NOT_FOUND"}' }))
+      await p.goto(`${node.url}/#network`)
+      await p.locator('#view-network').getByText(/has no event stream \(\/events\) yet/).waitFor()
+      const third = await NodeProcess.start({ bootstrap: [node.multiaddr], extraArgs: ['--network', TEST_NETWORK.name] })
+      await p.locator('ol.events').getByText(`peer connected ${third.peerId.slice(0, 8)}…${third.peerId.slice(-6)}`).first().waitFor({ timeout: 30_000 })
+      await third.stop()
+    } finally {
+      await p.close()
+    }
   })
 
   it('every view fits a phone (390 px) and every control has a visible label', async () => {
