@@ -120,7 +120,7 @@ export const devnetCommand: CommandRegistrar = (program, context) => {
         const load = manifest.load
         progress.done(`devnet of ${opts.nodes} nodes done${load === undefined
           ? ''
-          : `: ${load.accepted}/${load.sent} txs accepted${manifest.settle?.quiet === false ? `; still propagating after --settle ${opts.settle} s` : ''}${load.unsent > 0 ? `, ${load.unsent} not sent (the devnet fell behind ${opts.txRate} tx/s)` : ''}${load.failed > 0 ? `; failed requests: ${JSON.stringify(load.errors)}` : ''}`}`)
+          : `: ${load.accepted}/${load.sent} txs accepted${manifest.settle?.quiet === false ? `; still propagating after --settle ${opts.settle} s` : ''}${load.unsent > 0 ? `, ${load.unsent} not sent (the devnet fell behind ${opts.txRate} tx/s)` : ''}${load.refused > 0 ? `; refused: ${JSON.stringify(load.refusals)}` : ''}${load.failed > 0 ? `; failed requests: ${JSON.stringify(load.errors)}` : ''}`}`)
         context.stdout(`traces and devnet.json in ${out}\nnext: gossipchain report ${out}\n`)
       } catch (err) {
         progress.done()

@@ -43,6 +43,8 @@ export interface TxLoadStats {
   failed: number
   /** Why requests failed: error message -> count (the first 10 distinct messages). */
   errors: Record<string, number>
+  /** Why txs were refused: "status CODE" (the error body's code) -> count (the first 10 distinct). */
+  refusals: Record<string, number>
   /** Txs the schedule had due within the duration but that were not sent (the devnet fell behind). */
   unsent: number
   /** Requests not yet answered. */
@@ -61,11 +63,12 @@ const ATTEMPTS = 3
  * POST a tx, again on a connection failure: posting the same signed tx is idempotent, and a 409 after
  * a failed attempt means that attempt reached the node (the tx is known): counted as accepted.
  */
-async function post (target: Pick<Facade, 'post'>, tx: Tx): Promise<number> {
+async function post (target: Pick<Facade, 'post'>, tx: Tx): Promise<{ status: number, code?: string }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const { status } = await target.post('/new_transaction', tx)
-      return attempt > 1 && status === 409 ? 201 : status
+      const { status, body } = await target.post('/new_transaction', tx)
+      if (attempt > 1 && status === 409) return { status: 201 }
+      return { status, code: typeof body?.code === 'string' ? body.code : undefined }
     } catch (err) {
       if (attempt >= ATTEMPTS) throw err
     }
@@ -76,6 +79,11 @@ async function post (target: Pick<Facade, 'post'>, tx: Tx): Promise<number> {
 export interface TxLoad {
   readonly stats: TxLoadStats
   readonly done: Promise<TxLoadStats>
+}
+
+/** Count `key`, keeping at most 10 distinct keys (a flood of distinct messages stays small). */
+function countOnce (counts: Record<string, number>, key: string): void {
+  if (key in counts || Object.keys(counts).length < 10) counts[key] = (counts[key] ?? 0) + 1
 }
 
 export function startTxLoad (opts: TxLoadOptions): TxLoad {
@@ -92,7 +100,7 @@ export function startTxLoad (opts: TxLoadOptions): TxLoad {
   const signers = Array.from({ length: signerCount }, () => nodeEd25519Signer(new Uint8Array(randomBytes(32))))
   const runId = randomBytes(4).toString('hex')
 
-  const stats: TxLoadStats = { sent: 0, accepted: 0, refused: 0, failed: 0, errors: {}, unsent: 0, inFlight: 0, maxLagMs: 0, startedAt: Date.now(), durationMs: opts.durationMs }
+  const stats: TxLoadStats = { sent: 0, accepted: 0, refused: 0, failed: 0, errors: {}, refusals: {}, unsent: 0, inFlight: 0, maxLagMs: 0, startedAt: Date.now(), durationMs: opts.durationMs }
   const total = Math.floor(opts.rate * opts.durationMs / 1000)
 
   const send = (i: number): void => {
@@ -105,15 +113,18 @@ export function startTxLoad (opts: TxLoadOptions): TxLoad {
     const target = Math.floor(pick() * targets.length)
     stats.sent++
     stats.inFlight++
-    post(targets[target], tx).then((status) => {
+    post(targets[target], tx).then(({ status, code }) => {
       if (status === 201) stats.accepted++
-      else stats.refused++
+      else {
+        stats.refused++
+        countOnce(stats.refusals, `${status} ${code ?? ''}`.trim())
+      }
       opts.onResult?.({ tx, target, status })
     }, (err: unknown) => {
       stats.failed++
       const cause = (err as { cause?: { code?: string, message?: string } })?.cause
       const why = `${(err as Error)?.message ?? String(err)}${cause !== undefined ? ` (${cause.code ?? cause.message ?? ''})` : ''}`
-      if (why in stats.errors || Object.keys(stats.errors).length < 10) stats.errors[why] = (stats.errors[why] ?? 0) + 1
+      countOnce(stats.errors, why)
       opts.onResult?.({ tx, target, status: 0 })
     }).finally(() => {
       stats.inFlight--
