@@ -74,7 +74,7 @@ describe('chain validator (validation apart from import)', function () {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('validates with the chain lock held elsewhere and writes nothing; the import then writes once', async () => {
+  it('expensive signatures under the chain lock (defect 2): validation runs with the chain lock held elsewhere and writes nothing; the import then writes once', async () => {
     const b1 = mineOn(GENESIS, [makeTx(NET, 'a'), makeTx(NET, 'b')], BITS)
     let release!: () => void
     const held = (chain as unknown as { lock: { run: (f: () => Promise<void>) => Promise<void> } }).lock.run(async () => {

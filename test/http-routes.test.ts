@@ -504,7 +504,7 @@ describe('http facade routes', function () {
       expectError(await call(app, 'POST', '/register_with', { node_address: `/ip4/10.1.1.1/tcp/9000/p2p/${OTHER_PEER_ID}` }), 422, HttpErrorCode.PEER_UNREACHABLE)
     })
 
-    it('register_with answers 200 only after a sync: what the sync found is the answer', async () => {
+    it('register_with answered 200 without syncing (defect 1): 200 only after a sync, and what the sync found is the answer', async () => {
       const addr = `/ip4/127.0.0.1/tcp/9002/p2p/${OTHER_PEER_ID}`
       const cases: Array<[PeerSyncSummary | undefined, number, string]> = [
         [{ outcome: 'lied', imported: 0, code: 'SYNC_SHORT_BATCH' }, 422, HttpErrorCode.PEER_BAD_CHAIN],

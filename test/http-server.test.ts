@@ -97,7 +97,7 @@ describe('http facade server', function () {
     expect(String(err)).to.match(/"port"/)
   })
 
-  describe('bounds (docs/design.md §12) and Node\'s own errors as JSON (§7)', () => {
+  describe('connections (defect 5) and error bodies (defect 8): bounds (docs/design.md §12) and Node\'s own errors as JSON (§7)', () => {
     let bounded: RunningFacade
 
     before(async () => {
