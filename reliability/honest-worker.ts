@@ -8,7 +8,7 @@ import { httpJson, signedTx } from './harness.js'
 const { url, signer } = workerData as { url: string, signer: number }
 const agent = new Agent({ keepAlive: true, maxSockets: 16 })
 const acknowledged: string[] = []
-let samples: Array<{ ms: number, status: number }> = []
+let samples: Array<{ ms: number, status: number, at: number }> = []
 const inflight = new Set<Promise<void>>()
 let timer: ReturnType<typeof setInterval> | undefined
 let count = 0
@@ -19,8 +19,9 @@ parentPort!.on('message', (msg: { op: 'start', intervalMs: number } | { op: 'tak
     timer = setInterval(() => {
       const tx = signedTx(`honest record ${count}`, signer + (count % 4))
       count++
+      const at = Date.now()
       const p = httpJson(`${url}/new_transaction`, { body: tx, agent, localAddress: '127.0.0.1' }).then(a => {
-        samples.push({ ms: a.ms, status: a.status })
+        samples.push({ ms: a.ms, status: a.status, at })
         if (a.status === 201) acknowledged.push(tx.id)
       })
       inflight.add(p)

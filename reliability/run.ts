@@ -5,7 +5,7 @@ import '../src/polyfill.js'
 import { parseArgs } from 'node:util'
 import { killAll } from '../src/devnet/index.js'
 import { SCENARIOS, scenarioNames } from './scenarios.js'
-import { writeResult, type ScenarioResult } from './harness.js'
+import { raisePriority, writeResult, type ScenarioResult } from './harness.js'
 import { writeReliabilityTable } from './report.js'
 
 function describeResult (r: ScenarioResult): string[] {
@@ -31,6 +31,7 @@ async function main (): Promise<number> {
     if (!(name in SCENARIOS)) throw new RangeError(`unknown scenario "${name}"; one of: ${scenarioNames().join(', ')}`)
   }
   const log = (line: string): void => { process.stderr.write(`[reliability ${new Date().toISOString().slice(11, 19)}] ${line}\n`) }
+  raisePriority() // this process: the attackers and the honest client's thread (see harness.ts)
   const onSignal = (): void => { void killAll().finally(() => process.exit(130)) }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)

@@ -49,12 +49,14 @@ export async function runAttack (attack: Attack, ctx: RunContext): Promise<Scena
     await attack.prepare?.(env)
     ctx.log(`${attack.name}: baseline ${windowMs} ms`)
     client.start(HONEST_INTERVAL_MS)
+    await sleep(2000)
+    await client.take() // warm-up (the worker's and the node's first requests, JIT): not counted
     await sleep(windowMs / 2)
     const baselineBlock = await mineOne(honest, 'baseline')
     env.acknowledgedBlocks.push(baselineBlock.hash)
     const baselineBlockMs = await timeUntilHead(victim, baselineBlock.hash, 30_000)
     await sleep(windowMs / 2)
-    const baseline = latencyFigures(await client.take())
+    const before = await client.take()
 
     ctx.log(`${attack.name}: attack ${windowMs} ms`)
     const stop = await attack.start(env)
@@ -70,10 +72,15 @@ export async function runAttack (attack: Attack, ctx: RunContext): Promise<Scena
     } finally {
       await stop()
     }
+    // The window after the attack is part of the baseline: a neighbour's burst on the shared machine then
+    // has to hit both sides to move the ratio.
+    await sleep(windowMs / 2)
+    const after = await client.take()
     await client.stop()
     const checks = await attack.checks(env)
     checks.victimAlive = victim.running
     const lost = await lostOn(victim, client.acknowledged, env.acknowledgedBlocks)
+    const baseline = latencyFigures([...before, ...after])
     const attackFigures = latencyFigures(attackSamples)
     const figures: ScenarioResult['figures'] = {
       baseline,
