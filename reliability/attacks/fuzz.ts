@@ -17,7 +17,8 @@ export function fuzz (): Attack {
   return {
     name: 'fuzz',
     defect: 'old guarantee: fuzz',
-    description: 'random methods, paths, queries and bodies (fast-check), and field mutations of valid txs and blocks',
+    description: 'random methods, paths, queries and bodies (fast-check), and field mutations of valid txs and blocks, at a node with an API token (as any node open to others)',
+    victimArgs: () => ['--api-token', 'fuzz-victim-token'],
     start: async (env: AttackEnv) => {
       const total = env.ctx.quick ? 300 : 3000
       const body = fc.oneof(
