@@ -98,6 +98,32 @@ describe('core mempool', () => {
       pool.add(makeTx(3001, {}, 'dave'), 'http:127.0.0.1') // the other source still has room
     })
 
+    it('TX_MEMPOOL_FLOOD (defect 3, mempool monopoly): a source over its share is refused at no cost until it pushes a whole further share; a block taking its txs starts the count afresh', () => {
+      const pool = new Mempool({ maxCount: 40, maxBytes: 1_000_000, minShareCount: 1 })
+      // An honest relay got over its share while it was alone (30 of 40), then another source came.
+      for (let i = 0; i < 30; i++) pool.add(makeTx(4000 + i, {}, `relayed ${i}`), 'peer:relay')
+      pool.add(makeTx(5000, {}, 'carol'), 'http:127.0.0.1')
+      // Two sources: a share is 20. The relay's next 20 pushes are plain refusals (no penalty) ...
+      for (let i = 0; i < 20; i++) {
+        const err = refusal(() => { pool.admission(makeTx(4100 + i, {}, `relayed more ${i}`), 'peer:relay') })
+        expect(err.code, `push ${i}`).to.equal(TxErrorCode.MEMPOOL_SHARE_EXCEEDED)
+      }
+      // ... past a whole further share, it floods.
+      const flood = refusal(() => { pool.admission(makeTx(4200, {}, 'relayed flood'), 'peer:relay') })
+      expect(flood.code).to.equal(TxErrorCode.MEMPOOL_FLOOD)
+      expect(flood.meta).to.include({ party: 'source', refusedCount: 21, shareCount: 20 })
+      // A block takes some of its txs: its count of refusals starts afresh.
+      pool.remove([makeTx(4000, {}, 'relayed 0').id])
+      expect(refusal(() => { pool.admission(makeTx(4300, {}, 'relayed after'), 'peer:relay') }).code).to.equal(TxErrorCode.MEMPOOL_SHARE_EXCEEDED)
+      // Sender refusals count too: one key pushing past its part is refused, then floods the same way.
+      const one = new Mempool({ maxCount: 40, maxBytes: 1_000_000, minShareCount: 1 })
+      for (const tx of by('mallory', 20)) one.add(tx, 'peer:evil')
+      one.add(makeTx(5001, {}, 'carol'), 'http:127.0.0.1')
+      const codes = by('mallory', 21, 20).map(tx => refusal(() => { one.admission(tx, 'peer:evil') }).code)
+      expect(codes.slice(0, 20)).to.deep.equal(new Array(20).fill(TxErrorCode.MEMPOOL_SHARE_EXCEEDED))
+      expect(codes[20]).to.equal(TxErrorCode.MEMPOOL_FLOOD)
+    })
+
     it('full: a newcomer within its share takes the room of the newest tx of whoever is most over theirs, which is handed back, not dropped', () => {
       const pool = new Mempool({ maxCount: 10, maxBytes: 1_000_000, minShareCount: 1 })
       const flood = by('mallory', 10)

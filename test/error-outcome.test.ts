@@ -11,7 +11,7 @@ import { BlockError, BlockErrorCode, TxError, TxErrorCode } from '../src/core/er
  */
 const NOT_THE_SENDERS_FAULT = new Set<RuleCode>([
   TxErrorCode.DUPLICATE, TxErrorCode.ALREADY_IN_CHAIN, TxErrorCode.MEMPOOL_FULL, TxErrorCode.FUTURE_TIMESTAMP, TxErrorCode.LEGACY_DISABLED,
-  TxErrorCode.MEMPOOL_SHARE_EXCEEDED,
+  TxErrorCode.MEMPOOL_SHARE_EXCEEDED, TxErrorCode.MEMPOOL_FLOOD,
   BlockErrorCode.ALREADY_KNOWN, BlockErrorCode.UNKNOWN_PARENT, BlockErrorCode.TIMESTAMP_TOO_NEW,
   BlockErrorCode.FORK_TOO_DEEP, BlockErrorCode.SIDE_BRANCHES_FULL
 ])
@@ -23,6 +23,7 @@ const DESIGNED_STATUS: Partial<Record<RuleCode, number>> = {
   [TxErrorCode.TOO_LARGE]: 413,
   [TxErrorCode.MEMPOOL_FULL]: 503,
   [TxErrorCode.MEMPOOL_SHARE_EXCEEDED]: 429,
+  [TxErrorCode.MEMPOOL_FLOOD]: 429,
   [BlockErrorCode.ALREADY_KNOWN]: 409,
   [BlockErrorCode.TOO_LARGE]: 413,
   [BlockErrorCode.SIDE_BRANCHES_FULL]: 503
@@ -45,8 +46,8 @@ describe('ruleErrorOutcome (the one error mapping)', () => {
       const outcome = ruleErrorOutcome(error)
       expect(outcome).to.deep.equal({
         code, message: 'x', httpStatus: status, gossip: peerFault ? 'reject' : 'ignore', unknownParent: code === BlockErrorCode.UNKNOWN_PARENT,
-        // Only a push past a fair share is charged as a flood (docs/design.md §12).
-        ...(code === TxErrorCode.MEMPOOL_SHARE_EXCEEDED ? { flood: true } : {})
+        // Only a source pushing a whole share past its share is charged as a flood (docs/design.md §12).
+        ...(code === TxErrorCode.MEMPOOL_FLOOD ? { flood: true } : {})
       })
       expect([400, 404, 409, 413, 429, 503]).to.include(outcome!.httpStatus)
     })

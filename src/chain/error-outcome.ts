@@ -42,8 +42,10 @@ const KNOWN: CodeOutcome = { httpStatus: 409, gossip: 'ignore' }
 const NOT_NOW: CodeOutcome = { httpStatus: 400, gossip: 'ignore' }
 /** We are full: try later. */
 const BUSY: CodeOutcome = { httpStatus: 503, gossip: 'ignore' }
-/** The sender or source already holds its fair share: try later, and a peer that keeps pushing pays. */
-const OVER_SHARE: CodeOutcome = { httpStatus: 429, gossip: 'ignore', flood: true }
+/** The sender or source already holds its fair share: try later. */
+const OVER_SHARE: CodeOutcome = { httpStatus: 429, gossip: 'ignore' }
+/** Over its share and pushing a whole further share past it: a flood, which a gossip peer pays for. */
+const FLOOD: CodeOutcome = { httpStatus: 429, gossip: 'ignore', flood: true }
 
 export const RULE_OUTCOMES = {
   [TxErrorCode.NOT_OBJECT]: INVALID,
@@ -62,6 +64,7 @@ export const RULE_OUTCOMES = {
   [TxErrorCode.ALREADY_IN_CHAIN]: KNOWN,
   [TxErrorCode.MEMPOOL_FULL]: BUSY,
   [TxErrorCode.MEMPOOL_SHARE_EXCEEDED]: OVER_SHARE,
+  [TxErrorCode.MEMPOOL_FLOOD]: FLOOD,
 
   [BlockErrorCode.NOT_OBJECT]: INVALID,
   [BlockErrorCode.UNKNOWN_FIELD]: INVALID,

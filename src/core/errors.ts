@@ -37,7 +37,13 @@ export enum TxErrorCode {
    * mempool more than half full (docs/design.md §4, §12). meta.party ('sender' | 'source'), meta.count,
    * meta.shareCount, meta.parties
    */
-  MEMPOOL_SHARE_EXCEEDED = 'TX_MEMPOOL_SHARE_EXCEEDED'
+  MEMPOOL_SHARE_EXCEEDED = 'TX_MEMPOOL_SHARE_EXCEEDED',
+  /**
+   * As MEMPOOL_SHARE_EXCEEDED, from a source that has pushed more than a whole further fair share past
+   * its share since a block last took any of its txs: a flood, which a gossip peer pays for (docs/design.md
+   * §12). meta as MEMPOOL_SHARE_EXCEEDED, plus meta.refusedCount, meta.refusedBytes
+   */
+  MEMPOOL_FLOOD = 'TX_MEMPOOL_FLOOD'
 }
 
 export enum BlockErrorCode {

@@ -5,6 +5,10 @@
 // - Above it, a tx is refused (TX_MEMPOOL_SHARE_EXCEEDED) when its sender or its source would then hold
 //   more than a fair share: capacity / (parties of that kind, the newcomer counted), never less than a
 //   small floor. This refusal comes before any signature work (the caller asks `admission` first).
+// - A source that has been refused more than a whole fair share (count or bytes) since a block last
+//   took any of its txs is flooding: its refusals become TX_MEMPOOL_FLOOD (which costs a gossip peer
+//   reputation). Being over a share is not enough: a relay can get there honestly (admitted while it
+//   was alone, or relaying many senders each past its part), and then refuses at the network's pace.
 // - When full, a newcomer whose sender and source are within their shares takes the room of the newest
 //   tx of the party most over its fair share (ratio held / share). That tx is returned to the caller,
 //   who keeps it durable and pending (src/chain parks it and brings it back when room frees): nothing
@@ -40,8 +44,11 @@ export const LOCAL_SOURCE = 'local'
 
 interface Entry { tx: Tx, size: number, seq: number, source: string }
 
-/** What one sender or one source holds; a source also per sender (ids in arrival order). */
-interface Holding { count: number, bytes: number, ids: Set<string>, bySender?: Map<string, Holding> }
+/**
+ * What one sender or one source holds; a source also per sender (ids in arrival order), and what it was
+ * refused for its shares since a block last took any of its txs (the flood rule).
+ */
+interface Holding { count: number, bytes: number, ids: Set<string>, bySender?: Map<string, Holding>, refusedCount?: number, refusedBytes?: number }
 
 type PartyKind = 'sender' | 'source'
 
@@ -108,21 +115,23 @@ export class Mempool {
 
   /**
    * The cheap part of add, to run before the signature is checked (docs/design.md §12): throws
-   * TX_DUPLICATE, TX_MEMPOOL_SHARE_EXCEEDED or TX_MEMPOOL_FULL as add would, changing nothing.
+   * TX_DUPLICATE, TX_MEMPOOL_SHARE_EXCEEDED, TX_MEMPOOL_FLOOD or TX_MEMPOOL_FULL as add would, changing
+   * nothing but the source's count of refusals (the flood rule).
    */
   admission (tx: Tx, source = LOCAL_SOURCE, opts: AddOptions = {}): void {
     this.plan(tx, txSize(tx), source, opts.displaceAtMost ?? Number.POSITIVE_INFINITY)
   }
 
   /**
-   * Adds a verified tx from `source`; throws TX_DUPLICATE, TX_MEMPOOL_SHARE_EXCEEDED or TX_MEMPOOL_FULL.
+   * Adds a verified tx from `source`; throws TX_DUPLICATE, TX_MEMPOOL_SHARE_EXCEEDED, TX_MEMPOOL_FLOOD or
+   * TX_MEMPOOL_FULL.
    * Returns the txs it displaced (see the policy above): the caller keeps them pending.
    */
   add (tx: Tx, source = LOCAL_SOURCE, opts: AddOptions = {}): Tx[] {
     const size = txSize(tx)
     const victims = this.plan(tx, size, source, opts.displaceAtMost ?? Number.POSITIVE_INFINITY)
     const displaced = victims.map(id => this.entries.get(id)!.tx)
-    this.remove(victims)
+    this.drop(victims)
     this.insert(tx, size, source)
     return displaced
   }
@@ -136,13 +145,13 @@ export class Mempool {
     let bytes = this.totalBytes + size
     if (Math.max(count / this.maxCount, bytes / this.maxBytes) > this.threshold) {
       const senderOver = this.senderOverShare(tx.senderPK, source, size)
-      if (senderOver !== undefined) throw senderOver
+      if (senderOver !== undefined) throw this.refused(source, size, senderOver)
       const sourceOver = this.overShare('source', source, size)
       if (sourceOver !== undefined) {
         // A source over its share (every local client shares one) may still take the room of its own
         // most over-share sender: the source holds no more, and its senders share it fairly.
         const own = this.newestOfOverShareSenderIn(source, tx.senderPK)
-        if (own === undefined) throw sourceOver
+        if (own === undefined) throw this.refused(source, size, sourceOver)
         if (victims.length >= displaceAtMost) throw this.full()
         victims.push(own)
         taken.add(own)
@@ -160,6 +169,22 @@ export class Mempool {
       bytes -= this.entries.get(id)!.size
     }
     return victims
+  }
+
+  /**
+   * Counts a share refusal against `source`; the refusal itself, or TX_MEMPOOL_FLOOD once the source has
+   * been refused more than a whole fair share since a block last took any of its txs.
+   */
+  private refused (source: string, size: number, err: TxError): TxError {
+    const src = this.sources.get(source)
+    if (src === undefined) return err // holds nothing: refused as a sender alone, nothing to count against
+    src.refusedCount = (src.refusedCount ?? 0) + 1
+    src.refusedBytes = (src.refusedBytes ?? 0) + size
+    const share = this.share(this.sources.size)
+    if (src.refusedCount <= share.count && src.refusedBytes <= share.bytes) return err
+    return new TxError(TxErrorCode.MEMPOOL_FLOOD,
+      `this client or peer keeps pushing past its fair share of the mempool (refused ${src.refusedCount} txs, ${src.refusedBytes} bytes since a block last took one of its txs, more than a whole share of ${share.count} txs, ${share.bytes} bytes); try again after the next block`,
+      { ...err.meta, refusedCount: src.refusedCount, refusedBytes: src.refusedBytes })
   }
 
   private full (): TxError {
@@ -285,11 +310,25 @@ export class Mempool {
 
   get (id: string): Tx | undefined { return this.entries.get(id)?.tx }
 
+  /**
+   * Removes txs (a block took them, or their journal write failed). A source a block took txs from
+   * starts its count of refusals afresh (the flood rule).
+   */
   remove (ids: Iterable<string>): void {
+    for (const source of this.drop(ids)) {
+      const h = this.sources.get(source)
+      if (h !== undefined) { h.refusedCount = 0; h.refusedBytes = 0 }
+    }
+  }
+
+  /** Removes txs without touching any count of refusals (displacement); the sources they came from. */
+  private drop (ids: Iterable<string>): Set<string> {
+    const sources = new Set<string>()
     for (const id of ids) {
       const entry = this.entries.get(id)
       if (entry === undefined) continue
       this.entries.delete(id)
+      sources.add(entry.source)
       this.totalBytes -= entry.size
       const src = this.sources.get(entry.source)!
       for (const [map, key] of [[this.senders, entry.tx.senderPK], [src.bySender!, entry.tx.senderPK], [this.sources, entry.source]] as const) {
@@ -300,6 +339,7 @@ export class Mempool {
         if (h.count === 0) map.delete(key)
       }
     }
+    return sources
   }
 
   /** Pending txs in arrival order. */
