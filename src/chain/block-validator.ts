@@ -14,6 +14,7 @@ import {
 import { MEDIAN_TIME_SPAN, type Block, type Tx } from '../core/types.js'
 import type { BatchSignatureVerifier, SignatureCheck } from '../core/signature.js'
 import type { HeadInfo, IndexEntry } from './chain.js'
+import { yieldToEventLoop } from '../util/yield.js'
 
 /** What the validator reads of the chain: memory and the store's synchronous tx index, never a lock. */
 export interface ChainView {
@@ -178,10 +179,6 @@ export class BlockValidator {
 
 /** Txs whose cheap rules run between two turns of the event loop (~1-2 ms of hashing for legacy txs). */
 const TX_RULES_SLICE = 50
-
-async function yieldToEventLoop (): Promise<void> {
-  await new Promise<void>(resolve => { setImmediate(resolve) })
-}
 
 async function refuse (): Promise<boolean> {
   throw new Error('the block validator checks signatures in one batch, never through the context')

@@ -22,6 +22,7 @@ import { MerkleProofs } from './merkle-proofs.js'
 import { ruleErrorOutcome } from './error-outcome.js'
 import { VerifiedSignatures } from './verified-signatures.js'
 import { Mutex } from './mutex.js'
+import { yieldToEventLoop } from '../util/yield.js'
 
 export interface IndexEntry extends HeaderInfo {
   timestamp: number
@@ -588,7 +589,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     const seen = this.seenBefore(input)
     if (seen !== undefined) throw seen
     // The caller just parsed the body's JSON; the schema walk of a large block comes in its own turn.
-    await new Promise<void>(resolve => { setImmediate(resolve) })
+    await yieldToEventLoop()
     const block = parseBlock(input)
     if (this.importing.has(block.hash)) throw new BlockError(BlockErrorCode.ALREADY_KNOWN, 'the block is already known', { hash: block.hash })
     await this.importing.get(block.previous_hash)?.catch(() => undefined)
