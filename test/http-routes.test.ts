@@ -384,6 +384,17 @@ describe('http facade routes', function () {
     it('MALFORMED_JSON: a body that is not JSON', async () => {
       expectError(await call(h.app, 'POST', '/add_block', '{'), 400, HttpErrorCode.MALFORMED_JSON)
     })
+
+    it('RATE_LIMITED (defect 2, expensive signatures): a client past its block-byte budget is refused before its body is read', async () => {
+      // ~900 KB bodies: the 2 MiB burst lets three in (the third into debt), the fourth is turned away.
+      const big = JSON.stringify({ junk: 'a'.repeat(900_000) })
+      for (let i = 0; i < 3; i++) expectError(await call(h.app, 'POST', '/add_block', big), 400, BlockErrorCode.UNKNOWN_FIELD)
+      const refused = await call(h.app, 'POST', '/add_block', big)
+      expectError(refused, 429, HttpErrorCode.RATE_LIMITED)
+      expect(Number(refused.headers.get('retry-after'))).to.be.within(1, 2)
+      // Only /add_block is budgeted: the same client's other requests go on.
+      expect((await call(h.app, 'POST', '/new_transaction', makeTx(NET, 'still served'))).status).to.equal(201)
+    })
   })
 
   describe('/register_with and /register_node', () => {

@@ -2,7 +2,7 @@
 // a time, `waiting` more in line, and a clear 503 for the rest, before their body is even read. For
 // routes whose work is large and unauthenticated (POST /add_block), so a flood of them costs the node a
 // bounded share of its time.
-import { HttpError, HttpErrorCode } from './http-error.js'
+import { HttpError, HttpErrorCode, UNREAD_BODY } from './http-error.js'
 
 export class ConcurrencyGate {
   private active = 0
@@ -18,7 +18,7 @@ export class ConcurrencyGate {
     if (this.active >= this.running) {
       if (this.queue.length >= this.waiting) {
         throw new HttpError(503, HttpErrorCode.BUSY, `this node works on at most ${this.running} ${this.what} at once and ${this.waiting} are waiting; try again shortly`,
-          {}, { 'Retry-After': '1' })
+          {}, { 'Retry-After': '1', ...UNREAD_BODY })
       }
       await new Promise<void>(resolve => { this.queue.push(resolve) })
     } else {

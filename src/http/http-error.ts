@@ -36,12 +36,22 @@ export const HttpErrorCode = {
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   /** More requests of a costly kind than the facade works on at once (docs/design.md §12). */
   BUSY: 'BUSY',
+  /** One client sent more of a costly kind than the facade takes from one client (docs/design.md §12). */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** More connections than the facade serves at once (docs/design.md §12). */
   TOO_MANY_CONNECTIONS: 'TOO_MANY_CONNECTIONS',
   INTERNAL: 'INTERNAL'
 } as const
 
 export type HttpErrorCode = typeof HttpErrorCode[keyof typeof HttpErrorCode]
+
+/**
+ * Headers of a refusal sent before the request's body was read: the connection closes after it. Kept
+ * open, Node would read and discard the rest of the body to reuse the connection (a refused 1 MiB upload
+ * costs the node the same reading as an accepted one; the battery's expensive-signatures attack sent
+ * 300 MB/s of refused blocks).
+ */
+export const UNREAD_BODY = Object.freeze({ Connection: 'close' })
 
 /** Extra JSON members next to `error` and `code` (e.g. `detail` of /add_block). */
 export type HttpErrorExtra = Record<string, string | number | boolean>

@@ -116,7 +116,11 @@ export async function readBody (c: Context): Promise<Uint8Array> {
 
 /** Read the request body as a JSON object (400 MALFORMED_JSON / BODY_NOT_OBJECT otherwise). */
 export async function readJsonObject (c: Context): Promise<Record<string, unknown>> {
-  const bytes = await readBody(c)
+  return parseJsonBytes(await readBody(c))
+}
+
+/** A body's bytes as a JSON object (400 MALFORMED_JSON / BODY_NOT_OBJECT otherwise). */
+export function parseJsonBytes (bytes: Uint8Array): Record<string, unknown> {
   let text: string
   try {
     text = utf8Decoder.decode(bytes)
