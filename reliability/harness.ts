@@ -327,9 +327,13 @@ export function barsOf (figures: ScenarioResult['figures']): ScenarioResult['bar
 
 export const RESULTS_DIR = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, 'results')
 
+/**
+ * reliability/results/NAME.json (committed: the figures RELIABILITY.md gives), or NAME.quick.json for a
+ * --quick run (git-ignored: a smoke run never overwrites the measured figures).
+ */
 export async function writeResult (result: ScenarioResult): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true })
-  const path = join(RESULTS_DIR, `${result.name}.json`)
+  const path = join(RESULTS_DIR, `${result.name}${result.quick ? '.quick' : ''}.json`)
   await writeFile(path, JSON.stringify(result, null, 2) + '\n')
   return path
 }
