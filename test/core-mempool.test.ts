@@ -174,5 +174,15 @@ describe('core mempool', () => {
       expect(second.txs).to.deep.equal([txs[3], txs[4]])
       expect(second.next).to.equal(undefined)
     })
+
+    it('unbounded responses (defect 4): a page is bounded by bytes as well as count, one tx at least', () => {
+      const pool = new Mempool({ maxCount: 100, maxBytes: 1_000_000 })
+      const txs = by('alice', 5)
+      for (const tx of txs) pool.add(tx)
+      const size = txSize(txs[0])
+      const two = pool.page(0, 100, 2 * size + 1)
+      expect(two.txs).to.deep.equal(txs.slice(0, 2))
+      expect(pool.page(two.next!, 100, 1).txs).to.deep.equal([txs[2]]) // smaller than one tx: still one
+    })
   })
 })

@@ -348,16 +348,19 @@ export class Mempool {
   }
 
   /**
-   * At most `limit` pending txs in arrival order, from the one with sequence number `from` on (a cursor
+   * At most `limit` pending txs (and at most `maxBytes` of them, one at least) in arrival order, from the one with sequence number `from` on (a cursor
    * that stays valid while txs come and go; docs/design.md §7 GET /pending_tx). O(count) to find the
    * start, O(limit) memory: the txs themselves are shared, not copied.
    */
-  page (from: number, limit: number): MempoolPage {
+  page (from: number, limit: number, maxBytes = Number.POSITIVE_INFINITY): MempoolPage {
     const txs: Tx[] = []
+    let bytes = 0
     for (const e of this.entries.values()) {
       if (e.seq < from) continue
-      if (txs.length === limit) return { txs, next: e.seq }
+      // At least one tx a page, however large: a cursor always moves on.
+      if (txs.length === limit || (txs.length > 0 && bytes + e.size > maxBytes)) return { txs, next: e.seq }
       txs.push(e.tx)
+      bytes += e.size
     }
     return { txs, next: undefined }
   }
