@@ -217,6 +217,8 @@ let prioritised = false
 
 /** The priority the battery gives its own processes (nice); see raisePriority. */
 export const BATTERY_NICE = -10
+/** The honest client's thread, above the rest (reliability/honest-worker.ts). */
+export const HONEST_CLIENT_NICE = -15
 
 /**
  * The machine is shared with other engineers' builds and devnets: the battery's own processes (the
