@@ -57,9 +57,10 @@ export function expensiveSignatures (): Attack {
       const keys = Object.keys(counts)
       return {
         everyAttackBlockRefused: keys.length > 0 && keys.every(k => !/: 20\d /.test(k)),
-        // Read and checked (the key bounds refuse it), or turned away unread (the byte budget, the line).
+        // Read and checked (the key bounds refuse it), or turned away unread (the byte budget, the line; the
+        // node then closes the connection, which an upload still under way sees as a reset: -1).
         hugeExponentRefusedByKeyBounds: keys.some(k => k === 'huge exponent: 400 BLOCK_INVALID_TX') &&
-          keys.filter(k => k.startsWith('huge exponent')).every(k => / (400 BLOCK_INVALID_TX|429 RATE_LIMITED|503 \w+)$/.test(k)),
+          keys.filter(k => k.startsWith('huge exponent')).every(k => / (400 BLOCK_INVALID_TX|429 RATE_LIMITED|503 \w+|-1 )$/.test(k)),
         attackBlocksNotStored: (await Promise.all(blocks.map(async b => (await httpJson(`${env.victim.url}/blocks/${b.block.hash}`)).status))).every(s => s === 404)
       }
     }
