@@ -9,6 +9,7 @@ import { genesisBlock, networkId } from '../src/core/block.js'
 import type { Block } from '../src/core/types.js'
 import { BlockStore } from '../src/store/block-store.js'
 import { legacyBody } from './core-fixtures.js'
+import { waitFor } from '../src/devnet/wait.js'
 import { makeTx, mineOn, TEST_NETWORK } from './helpers/fixtures.js'
 
 const NET = networkId(TEST_NETWORK)
@@ -168,6 +169,32 @@ describe('Chain service', function () {
     await store.close()
     await openChain({ maxCount: 1000 })
     expect(chain.pending().map(t => t.id)).to.have.members(acknowledged)
+  })
+
+  it('awaitJournal false (gossip): resolves with the tx pooled while its journal write is held; a write that fails takes it out again', async () => {
+    const original = store.commit.bind(store)
+    let release!: () => void
+    const held = new Promise<void>(resolve => { release = resolve })
+    let writes = 0
+    store.commit = async (batch) => {
+      writes++
+      await held
+      return await original(batch)
+    }
+    const relayed = makeTx(NET, 'relayed')
+    expect((await chain.acceptTx(relayed, { awaitJournal: false })).id).to.equal(relayed.id)
+    expect(chain.pending().map(t => t.id)).to.deep.equal([relayed.id])
+    await waitFor('its journal write under way, held', () => writes > 0 ? true : undefined)
+    release()
+    await chain.submitTx(makeTx(NET, 'after', { signer: 2 })) // journal writes go out in order, under the lock
+    await store.close()
+    await openChain()
+    expect(chain.pending().map(t => t.id)).to.include(relayed.id)
+    // A failed write: the relayed tx leaves the mempool again, and nothing throws.
+    store.commit = async () => { throw new Error('injected write failure') }
+    const lost = makeTx(NET, 'lost', { signer: 3 })
+    await chain.acceptTx(lost, { awaitJournal: false })
+    await waitFor('the failed write undone', () => chain.pending().some(t => t.id === lost.id) ? undefined : true)
   })
 
   it('a tx journaled while a block confirming it imports ends confirmed, not pending, after a restart', async () => {

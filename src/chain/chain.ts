@@ -49,6 +49,14 @@ export interface TxSubmitOptions {
    * `http:<address>` for a facade client; default LOCAL_SOURCE.
    */
   source?: string
+  /**
+   * Resolve once the tx is journaled (default: an HTTP client's 201 promises a durable tx, docs/design.md §6),
+   * or as soon as it is in the mempool, the journal write following on its own (`false`: gossip, where the
+   * Accept only forwards the tx and promises nobody anything; a peer's txs are validated one at a time, so
+   * awaiting the write there put a LevelDB write per tx on every peer's relay path). A write that fails
+   * takes the tx out of the mempool again either way.
+   */
+  awaitJournal?: boolean
 }
 
 export type { ValidatedBlock } from './block-validator.js'
@@ -511,9 +519,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       this.pendingSeq.set(tx.id, seq)
       return { seq, durable: this.journal(seq, tx), displaced }
     })
-    try {
-      await durable
-    } catch (err) {
+    const journaled = durable.then(() => { this.emit('tx', tx) }, (err: unknown) => {
       if (this.pendingSeq.get(tx.id) === seq) {
         this.pendingSeq.delete(tx.id)
         this.mempool.remove([tx.id])
@@ -522,8 +528,9 @@ export class Chain extends EventEmitter<ChainEvents> {
         }
       }
       throw err
-    }
-    this.emit('tx', tx)
+    })
+    if (opts.awaitJournal === false) journaled.catch(() => undefined) // undone above; the store's failure reaches the next awaited write
+    else await journaled
     return tx
   }
 

@@ -3,7 +3,8 @@
 // Accept/Ignore/Reject through src/chain/error-outcome.ts (the one table). A block is Accepted (and
 // gossipsub forwards it) as soon as the chain's validator passed it, before its import takes the lock
 // and writes to disk (docs/design.md §11, §12); the import follows on its own. The libp2p side
-// (src/p2p/gossip.ts) turns the outcome into gossipsub's verdict and penalties.
+// (src/p2p/gossip.ts) turns the outcome into gossipsub's verdict and penalties. A tx likewise is Accepted
+// once verified and in the mempool, its journal write following.
 import type { Chain } from '../chain/chain.js'
 import { ruleErrorOutcome } from '../chain/error-outcome.js'
 import { BlockError, BlockErrorCode } from '../core/errors.js'
@@ -61,8 +62,9 @@ export function createGossipHandlers ({ chain, logger }: GossipHandlerModules): 
   return {
     tx: async (data, from) => await outcomeOf(async () => {
       // Gossip carries txs in their stored form only: a legacy submission body is not one. The relaying
-      // peer is the tx's source for the mempool's fair shares.
-      const tx = await chain.acceptTx(parseTx(parseJson(data)), { source: peerSource(from) })
+      // peer is the tx's source for the mempool's fair shares. Accepted (forwarded) once verified and
+      // pooled, before its journal write, like a block before its import (docs/design.md §11).
+      const tx = await chain.acceptTx(parseTx(parseJson(data)), { source: peerSource(from), awaitJournal: false })
       return { id: tx.id, createdAt: Math.round(tx.timestamp * 1000) }
     }),
     block: async (data) => await outcomeOf(async () => {
