@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 import { serveFacade, type RunningFacade } from '../src/http/server.js'
 import { HttpErrorCode } from '../src/http/http-error.js'
+import { waitFor } from '../src/devnet/wait.js'
 import { makeTx } from './helpers/fixtures.js'
 import { GENESIS, NET, openHarness, OTHER_PEER_ID, type Harness } from './http-harness.js'
 
@@ -154,7 +155,7 @@ describe('http facade server', function () {
         s.on('error', () => {})
       })))
       try {
-        await waitUntil(() => bounded.connections === 4)
+        await waitFor('bounded.connections === 4', () => bounded.connections === 4 ? true : undefined, 5000, 10)
         const over = await raw('GET /health HTTP/1.1\r\nHost: x\r\n\r\n')
         expect(over.closed).to.equal(true)
         const answer = jsonOf(over.text)
@@ -163,7 +164,7 @@ describe('http facade server', function () {
       } finally {
         for (const s of held) s.destroy()
       }
-      await waitUntil(() => bounded.connections === 0)
+      await waitFor('bounded.connections === 0', () => bounded.connections === 0 ? true : undefined, 5000, 10)
       expect((await fetch(`http://127.0.0.1:${bounded.port}/health`)).status).to.equal(200)
     })
 
@@ -175,7 +176,7 @@ describe('http facade server', function () {
       })
       const held = [await from('127.0.0.2'), await from('127.0.0.2')]
       try {
-        await waitUntil(() => capped.connections === 2)
+        await waitFor('capped.connections === 2', () => capped.connections === 2 ? true : undefined, 5000, 10)
         const third = await from('127.0.0.2')
         const answer = await new Promise<string>(resolve => {
           let text = ''
@@ -200,11 +201,3 @@ describe('http facade server', function () {
     })
   })
 })
-
-async function waitUntil (condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise(resolve => setTimeout(resolve, 10))
-  }
-}

@@ -2,7 +2,7 @@
 // it, so nothing of an item id is ever reflected into HTML), GET /ui/app.js and /ui/app.css the bundle.
 // A strict Content-Security-Policy lets the page load and connect to this origin only: no CDN, no other
 // host, no inline script, no plugin, no framing.
-import { createHash } from 'node:crypto'
+import { nodeSha256 } from '../../crypto/sha256.js'
 import { Hono, type Context } from 'hono'
 import { HttpError, HttpErrorCode } from '../http-error.js'
 import type { UiBundle } from '../../ui/build.js'
@@ -83,7 +83,7 @@ export function createUiRoutes (init: UiRoutesInit): Hono {
     const bytes = bundle[name as keyof UiBundle]
     let etag = etags.get(bytes)
     if (etag === undefined) {
-      etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`
+      etag = `"${Buffer.from(nodeSha256(bytes)).toString('base64url').slice(0, 27)}"`
       etags.set(bytes, etag)
     }
     const headers = { 'Content-Type': TYPES[name as keyof UiBundle], ETag: etag, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }
