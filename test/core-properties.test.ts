@@ -72,8 +72,15 @@ describe('core properties', () => {
     fc.assert(fc.property(headerArb, fc.integer({ min: 0, max: 10 }), fc.oneof(fc.nat(), fc.constant(2 ** 32 - 3), fc.constant(Number.MAX_SAFE_INTEGER - 5000)),
       (h, bits, start) => {
         const found = searchNonce(headerPrefix(h), bits, start, 50_000)
-        expect(found, 'a nonce within 50,000 tries (p(miss) < 1e-21 at 10 bits)').not.to.equal(null)
-        if (found === null) return
+        const last = Math.min(start + 50_000 - 1, Number.MAX_SAFE_INTEGER)
+        if (found === null) {
+          // A full window of 50,000 tries misses at 10 bits with p < 1e-21; a window cut short by the last
+          // safe nonce (start = MAX_SAFE_INTEGER - 5000: 5,001 tries, p(miss) ~ 0.8% at 10 bits) may
+          // rightly find nothing, and then no nonce of it meets the target.
+          expect(last - start + 1, 'a nonce within a full window of 50,000 tries').to.be.below(50_000)
+          for (let n = start; n <= last; n++) expect(leadingZeroBits(fromHex(computeBlockHash({ ...h, nonce: n }), 'h'))).to.be.below(bits)
+          return
+        }
         expect(found.nonce).to.be.within(start, Number.MAX_SAFE_INTEGER)
         expect(computeBlockHash({ ...h, nonce: found.nonce })).to.equal(found.hash)
         expect(meetsProofOfWork(found.hash, bits)).to.equal(true)
