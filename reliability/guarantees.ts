@@ -11,7 +11,7 @@ import {
 export async function killLoop (ctx: RunContext): Promise<ScenarioResult> {
   const rounds = ctx.quick ? 2 : 20
   const dataDir = await mkdtemp(join(tmpdir(), 'gossipchain-kill9-'))
-  let victim = await startNode({ dataDir, mineInterval: 300 })
+  let victim = await startNode({ dataDir, mineInterval: 300 }, 'victim')
   const ports = { httpPort: victim.httpPort, p2pPort: victim.p2pPort }
   const honest = await startNode({ bootstrap: [victim.multiaddr] })
   const client = new HonestClient(victim.url)
@@ -26,7 +26,7 @@ export async function killLoop (ctx: RunContext): Promise<ScenarioResult> {
       maxRss = Math.max(maxRss, rssMb(victim.pid))
       await victim.kill()
       ctx.log(`kill-9: round ${i + 1} of ${rounds}`)
-      victim = await startNode({ dataDir, mineInterval: 300, ...ports })
+      victim = await startNode({ dataDir, mineInterval: 300, ...ports }, 'victim')
     }
     await sleep(1000)
     const samples = latencyFigures(await client.take())
@@ -49,10 +49,11 @@ export async function killLoop (ctx: RunContext): Promise<ScenarioResult> {
 }
 
 export async function partition (ctx: RunContext): Promise<ScenarioResult> {
-  const a = await startNode()
-  const b = await startNode({ bootstrap: [a.multiaddr] })
-  const c = await startNode()
-  const d = await startNode({ bootstrap: [c.multiaddr] })
+  // Both halves are measured (nothing either acknowledged may be lost): all four are victims.
+  const a = await startNode({}, 'victim')
+  const b = await startNode({ bootstrap: [a.multiaddr] }, 'victim')
+  const c = await startNode({}, 'victim')
+  const d = await startNode({ bootstrap: [c.multiaddr] }, 'victim')
   const nodes: NodeProcess[] = [a, b, c, d]
   const clients = [new HonestClient(a.url, 100_000), new HonestClient(c.url, 200_000)]
   const rss = new RssSampler(a.pid)

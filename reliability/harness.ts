@@ -4,7 +4,7 @@
 // connected, measures the honest client without the attack, then during it, and checks the bars:
 //   honest POST /new_transaction p99 during the attack <= 3x without it; an honest peer's block reaches
 //   the victim within 5 s; the victim's RSS < 400 MB; no acknowledged tx or block lost.
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { request as httpRequest, type Agent } from 'node:http'
 import { setPriority } from 'node:os'
@@ -207,31 +207,70 @@ export class RssSampler {
 
 // ---- nodes ---------------------------------------------------------------------------------
 
-export async function startNode (opts: StartOptions = {}): Promise<NodeProcess> {
+/**
+ * Who a node stands for in a scenario: the `victim` (attacked, measured) or a `peer` of the network (the
+ * honest peer that mines and relays, a node that serves a heavier chain). They get different priorities.
+ */
+export type NodeRole = 'victim' | 'peer'
+
+export async function startNode (opts: StartOptions = {}, role: NodeRole = 'peer'): Promise<NodeProcess> {
   const node = await NodeProcess.start({ bits: BITS, ...opts, extraArgs: ['--log-level', 'warn', ...(opts.extraArgs ?? [])] })
-  if (prioritised) raisePriority(node.pid)
+  if (priorities !== undefined && node.pid !== undefined) setProcessPriority(node.pid, role === 'victim' ? priorities.victim : priorities.others)
   return node
 }
 
-let prioritised = false
+/**
+ * How the battery shares the machine's 2 cores (RELIABILITY.md "Priorities"). `own-machines` (the
+ * default): the victim's threads at VICTIM_NICE, everything else (this process's main thread, where the
+ * attackers run, and the honest peers) at OTHERS_NICE, so they run on what the victim leaves, as if on
+ * machines of their own; the honest client's thread above all (HONEST_CLIENT_NICE). `equal`: victim,
+ * peers and attackers at VICTIM_NICE alike, the attackers' own CPU (noise-encrypting a gossip flood,
+ * sending 1 MiB blocks) taken from the victim's cores.
+ */
+export type PriorityModel = 'own-machines' | 'equal'
 
-/** The priority the battery gives its own processes (nice); see raisePriority. */
-export const BATTERY_NICE = -10
+/** The victim's threads (nice). */
+export const VICTIM_NICE = -10
+/** The attackers (this process's main thread) and the honest peers, under `own-machines` (nice). */
+export const OTHERS_NICE = 19
 /** The honest client's thread, above the rest (reliability/honest-worker.ts). */
 export const HONEST_CLIENT_NICE = -15
 
+let priorities: { model: PriorityModel, victim: number, others: number } | undefined
+
+/** The priorities in force, for the results (undefined: not set, or not allowed here). */
+export function priorityModel (): { model: PriorityModel, victim: number, others: number, honestClient: number } | undefined {
+  return priorities === undefined ? undefined : { ...priorities, honestClient: HONEST_CLIENT_NICE }
+}
+
 /**
- * The machine is shared with other engineers' builds and devnets: the battery's own processes (the
- * victim, the honest peer, and this one: attackers and honest client alike) run at the same raised
- * priority, so neighbours disturb the figures less, and the attack and the victim still compete on
- * equal terms. Needs root (or CAP_SYS_NICE); otherwise they keep their priority.
+ * Set the model for this run: this process's main thread now (the honest client's thread sets its own when
+ * it starts), each node's threads when it starts. Needs root (or CAP_SYS_NICE) to go below 0; otherwise everything
+ * keeps its priority and the results say so (no `priorities`).
  */
-export function raisePriority (pid: number | undefined = process.pid): void {
-  prioritised = true
+export function setPriorityModel (model: PriorityModel): void {
+  const wanted = { model, victim: VICTIM_NICE, others: model === 'own-machines' ? OTHERS_NICE : VICTIM_NICE }
   try {
-    setPriority(pid ?? process.pid, BATTERY_NICE)
+    setPriority(process.pid, VICTIM_NICE) // the probe: raising a priority is what needs the right
   } catch {
-    // Not allowed here: measured at the normal priority.
+    return
+  }
+  priorities = wanted
+  // The main thread only (where the attackers run): the process's other threads (V8's GC and compiler
+  // helpers, which the honest client's thread needs too) stay at VICTIM_NICE.
+  setPriority(process.pid, wanted.others)
+}
+
+/** Every thread of a process (Linux nice is per thread; threads made later inherit their maker's). */
+function setProcessPriority (pid: number, nice: number): void {
+  let tids: string[]
+  try {
+    tids = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    tids = [String(pid)]
+  }
+  for (const tid of tids) {
+    try { setPriority(Number(tid), nice) } catch { /* gone meanwhile */ }
   }
 }
 
@@ -305,6 +344,8 @@ export interface ScenarioResult {
     lost?: { txs: number, blocks: number, examples: string[] }
     [key: string]: unknown
   }
+  /** The nice values the run used (RELIABILITY.md, Priorities); absent where they could not be set. */
+  priorities?: ReturnType<typeof priorityModel>
   /** Functional checks (what npm test asserts): name -> passed. */
   checks: Record<string, boolean>
   /** The timing and memory bars (the battery only). */
@@ -335,7 +376,9 @@ export const RESULTS_DIR = join(import.meta.dirname ?? new URL('.', import.meta.
  */
 export async function writeResult (result: ScenarioResult): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true })
-  const path = join(RESULTS_DIR, `${result.name}${result.quick ? '.quick' : ''}.json`)
+  // The table of RELIABILITY.md is the default model's; an --equal-priority run is kept beside it.
+  const suffix = `${result.quick ? '.quick' : ''}${result.priorities?.model === 'equal' ? '.equal-priority' : ''}`
+  const path = join(RESULTS_DIR, `${result.name}${suffix}.json`)
   await writeFile(path, JSON.stringify(result, null, 2) + '\n')
   return path
 }

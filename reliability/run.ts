@@ -1,11 +1,11 @@
-// `npm run reliability [-- NAME ...] [--quick]` (RELIABILITY.md): runs each attack of issue 7 and the old
+// `npm run reliability [-- NAME ...] [--quick] [--equal-priority]` (RELIABILITY.md): runs each attack of issue 7 and the old
 // guarantees against real node processes, prints the figures, writes reliability/results/NAME.json and
 // exits non-zero when a bar is not met. Without a NAME it runs them all.
 import '../src/polyfill.js'
 import { parseArgs } from 'node:util'
 import { killAll } from '../src/devnet/index.js'
 import { SCENARIOS, scenarioNames } from './scenarios.js'
-import { raisePriority, writeResult, type ScenarioResult } from './harness.js'
+import { priorityModel, setPriorityModel, writeResult, type ScenarioResult } from './harness.js'
 import { writeReliabilityTable } from './report.js'
 
 function describeResult (r: ScenarioResult): string[] {
@@ -25,13 +25,13 @@ function describeResult (r: ScenarioResult): string[] {
 }
 
 async function main (): Promise<number> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { quick: { type: 'boolean', default: false } } })
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { quick: { type: 'boolean', default: false }, 'equal-priority': { type: 'boolean', default: false } } })
   const names = positionals.length === 0 ? scenarioNames() : positionals
   for (const name of names) {
     if (!(name in SCENARIOS)) throw new RangeError(`unknown scenario "${name}"; one of: ${scenarioNames().join(', ')}`)
   }
   const log = (line: string): void => { process.stderr.write(`[reliability ${new Date().toISOString().slice(11, 19)}] ${line}\n`) }
-  raisePriority() // this process: the attackers and the honest client's thread (see harness.ts)
+  setPriorityModel(values['equal-priority'] === true ? 'equal' : 'own-machines') // RELIABILITY.md, Priorities
   const onSignal = (): void => { void killAll().finally(() => process.exit(130)) }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
@@ -47,6 +47,7 @@ async function main (): Promise<number> {
       await killAll()
       continue
     }
+    result.priorities = priorityModel()
     const path = await writeResult(result)
     for (const line of describeResult(result)) process.stdout.write(line + '\n')
     process.stdout.write(`  -> ${path}\n\n`)

@@ -39,7 +39,7 @@ const HONEST_INTERVAL_MS = 25
 
 export async function runAttack (attack: Attack, ctx: RunContext): Promise<ScenarioResult> {
   const windowMs = ctx.quick ? 3_000 : 12_000
-  const victim = await startNode({ extraArgs: attack.victimArgs?.(ctx), ...(process.env.RELIABILITY_PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.RELIABILITY_PROFILE_DIR}`, '--cpu-prof-interval', '500'] } : {}) })
+  const victim = await startNode({ extraArgs: attack.victimArgs?.(ctx), ...(process.env.RELIABILITY_PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.RELIABILITY_PROFILE_DIR}`, '--cpu-prof-interval', process.env.RELIABILITY_PROFILE_INTERVAL ?? '500'] } : {}) }, 'victim')
   const honest = await startNode({ bootstrap: [victim.multiaddr] })
   const rss = new RssSampler(victim.pid)
   const client = new HonestClient(victim.url)

@@ -7,7 +7,7 @@ import { BlockErrorCode, TxErrorCode } from '../src/core/errors.js'
 import { createNodeVerifier } from '../src/crypto/node-verifier.js'
 import { genesisBlock, networkId } from '../src/core/block.js'
 import type { Block } from '../src/core/types.js'
-import { BlockStore } from '../src/store/block-store.js'
+import { BlockStore, StoreBatch } from '../src/store/block-store.js'
 import { legacyBody } from './core-fixtures.js'
 import { waitFor } from '../src/devnet/wait.js'
 import { makeTx, mineOn, TEST_NETWORK } from './helpers/fixtures.js'
@@ -209,6 +209,38 @@ describe('Chain service', function () {
     await openChain()
     expect(chain.pending()).to.deep.equal([])
     expect((await chain.lookupTx(tx.id))?.status).to.equal('confirmed')
+  })
+
+  it('takes a tx while a block import holds the lock for its write, and a tx that block confirms ends confirmed, not pending, after a restart', async () => {
+    const inBlock = makeTx(NET, 'in the block, sent during its write')
+    const other = makeTx(NET, 'not in the block, sent during its write')
+    const block = mineOn(GENESIS, [inBlock], TEST_NETWORK.bits)
+    // Hold the import's write (the batch that carries the block) until both txs are acknowledged.
+    const original = store.commit.bind(store)
+    let release!: () => void
+    const held = new Promise<void>(resolve => { release = resolve })
+    let importWriting!: () => void
+    const writing = new Promise<void>(resolve => { importWriting = resolve })
+    store.commit = async (batch: StoreBatch) => {
+      if (batch.ops.some(op => op.type === 'put' && op.key.startsWith('b!'))) { importWriting(); await held }
+      await original(batch)
+    }
+    const imported = chain.submitBlock(block)
+    await writing
+    // Both are answered while the import still holds the lock: the mempool step does not wait for it.
+    await chain.submitTx(inBlock)
+    await chain.submitTx(other)
+    expect(chain.pending().map(t => t.id).sort()).to.deep.equal([inBlock.id, other.id].sort())
+    release()
+    expect((await imported).status).to.equal('head')
+    expect(chain.pending().map(t => t.id)).to.deep.equal([other.id])
+    store.commit = original
+    // The late journal delete goes out in a write of its own: wait for it on disk.
+    await waitFor('the confirmed tx\'s journal entry to be deleted', async () => (await store.pending()).some(p => p.tx.id === inBlock.id) ? undefined : true, 5_000, 10)
+    await store.close()
+    await openChain()
+    expect(chain.pending().map(t => t.id)).to.deep.equal([other.id])
+    expect((await chain.lookupTx(inBlock.id))?.status).to.equal('confirmed')
   })
 
   it('a reorg that fails before its write leaves no trace: the block can come again and a restart is consistent', async () => {

@@ -1,5 +1,6 @@
 // Transactions and the verifier (docs/design.md §2) beyond the one-test-per-code cases of core-errors.
 import { expect } from 'chai'
+import fc from 'fast-check'
 import {
   TxError, TxErrorCode, canonicalJson, computeTxId, fromHex, isLegacySubmission, parseLegacySubmission,
   parseTx, sha256Hex, signTx, signatureCacheKey, toHex, txSigningPayload, txSize, utf8, verifyTx,
@@ -90,6 +91,14 @@ describe('core tx', () => {
     const tx = makeTx(1, { data: 'é🐄\n' })
     expect(txSize(tx)).to.equal(Buffer.byteLength(JSON.stringify(tx), 'utf8'))
     expect(utf8ByteLength('a\u00e9\u20ac\u{1F404}\ud800')).to.equal(1 + 2 + 3 + 4 + 3)
+  })
+
+  it('utf8ByteLength is what TextEncoder writes, for ASCII (its fast path) and any other string', () => {
+    const encoder = new TextEncoder()
+    fc.assert(fc.property(fc.oneof(fc.string({ unit: 'binary-ascii', maxLength: 2000 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 200 })), s => {
+      expect(utf8ByteLength(s)).to.equal(encoder.encode(s).length)
+    }), { numRuns: 500 })
+    for (const s of ['', '\x7f', '\x80', 'ascii then \u00e9', '\ud800 lone', 'x'.repeat(100_000)]) expect(utf8ByteLength(s)).to.equal(encoder.encode(s).length)
   })
 
   it('signatureCacheKey covers the signature of an ed25519 tx', () => {

@@ -85,6 +85,22 @@ describe('verifier pool (worker threads)', function () {
     expect(pool.stats).to.include({ started: 2, queued: 0, inFlight: 0 })
   })
 
+  it('a lone check asked for after a large batch is answered before that batch: it goes out ahead of the batch\'s queued chunks', async () => {
+    const onePool = new VerifierPool({ threads: 1, maxBatch: 8 })
+    try {
+      const order: string[] = []
+      const large = Array.from({ length: 400 }, (_, i) => good[i % good.length])
+      const big = onePool.verifyMany(large).then(r => { order.push('large'); return r })
+      const lone = onePool.verifyMany([good[0]]).then(r => { order.push('lone'); return r })
+      const [bigResults, loneResults] = await Promise.all([big, lone])
+      expect(order).to.deep.equal(['lone', 'large'])
+      expect(loneResults).to.deep.equal([true])
+      expect(bigResults.every(ok => ok === true)).to.equal(true)
+    } finally {
+      await onePool.close()
+    }
+  })
+
   it('stopOnFirstFailure: everything before the first failure is checked, nothing after it is reported valid unchecked', async () => {
     for (const bad of [0, 5, 17, 39]) {
       const items = good.map((c, i) => i === bad ? flipped(c, i) : c)

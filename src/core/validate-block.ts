@@ -6,8 +6,8 @@
 // of them in order.
 import { BlockError, BlockErrorCode, TxError } from './errors.js'
 import { blockSize, computeBlockHash, invalidTx, leadingZeroBits, timestampMs } from './block.js'
-import { fromHex } from './bytes.js'
-import { computeTxRoot } from './merkle.js'
+import { fromHex, toHex } from './bytes.js'
+import { computeTxRoot, merkleRoot } from './merkle.js'
 import { badSignature, checkTxRules, txSignatureCheck } from './tx.js'
 import type { BatchSignatureVerifier, SignatureCheck, SignatureVerifier } from './signature.js'
 import {
@@ -102,8 +102,8 @@ export function checkBlockBody (b: Block, ctx: BlockBodyContext): void {
   checkBlockTxRules(b, ctx, 0, b.transactions.length)
 }
 
-/** Tx count, serialized size, tx_root and duplicates. */
-export function checkBlockShape (b: Block): void {
+/** Tx count and serialized size: the part of checkBlockShape that comes before any hashing. */
+export function checkBlockLimits (b: Block): void {
   const txs = b.transactions
   if (txs.length > MAX_BLOCK_TXS) {
     throw new BlockError(BlockErrorCode.TOO_MANY_TXS, `a block holds at most ${MAX_BLOCK_TXS} transactions`, { count: txs.length, limit: MAX_BLOCK_TXS })
@@ -112,7 +112,17 @@ export function checkBlockShape (b: Block): void {
   if (size > MAX_BLOCK_BYTES) {
     throw new BlockError(BlockErrorCode.TOO_LARGE, `a serialized block takes at most ${MAX_BLOCK_BYTES} bytes`, { size, limit: MAX_BLOCK_BYTES })
   }
-  const root = computeTxRoot(txs)
+}
+
+/**
+ * Tx count, serialized size, tx_root and duplicates. `leaves`: the txs' Merkle leaf hashes (txLeafHash, in
+ * order) when the caller computed them already (in slices, between turns of the event loop).
+ */
+export function checkBlockShape (b: Block, leaves?: readonly Uint8Array[]): void {
+  const txs = b.transactions
+  checkBlockLimits(b)
+  if (leaves !== undefined && leaves.length !== txs.length) throw new RangeError('checkBlockShape: "leaves" must hold one leaf hash per transaction')
+  const root = leaves === undefined ? computeTxRoot(txs) : toHex(merkleRoot([...leaves]))
   if (root !== b.tx_root) throw new BlockError(BlockErrorCode.TX_ROOT_MISMATCH, 'block tx_root is not the Merkle root of its transactions', { field: 'tx_root', expected: root })
 
   const seen = new Set<string>()

@@ -4,7 +4,10 @@
 // no longer queues behind eight verifies.
 //
 // Batching: every check asked for during one turn of the event loop (the POST bodies parsed in one poll
-// phase, a sync batch's 100,000 signatures) waits in one FIFO queue; chunks of up to `maxBatch` checks go to
+// phase, a sync batch's 100,000 signatures) waits in a FIFO queue; a lone check (one tx on its way into the
+// mempool, answered to a waiting client) waits in a second one served first, so it never queues behind a
+// block's or a sync batch's thousands (docs/design.md §12: the battery's expensive-signatures had honest
+// POST /new_transaction wait 12-53 ms for its one signature behind an attacker's 200-signature blocks); chunks of up to `maxBatch` checks go to
 // the workers as one transferred ArrayBuffer each (verifier-wire.ts), at most MAX_INFLIGHT chunks per
 // worker, so a worker always has its next chunk while the pool reads the last answer. A chunk's size is the
 // queue shared out over the workers with room, so one lone check goes out alone (latency) and a flood in
@@ -34,8 +37,14 @@ const MAX_INFLIGHT = 2
  * third of an Ed25519 verify (profile of a node under ingest load, BENCHMARKS.md).
  */
 const SECOND_CHUNK_MIN = 16
-/** Most checks in one message: ~8 ms of Ed25519 work, short enough that a lone check behind it waits little. */
-export const DEFAULT_MAX_BATCH = 96
+/**
+ * Most checks in one message: ~3 ms of Ed25519 work (or of RSA-4096, ~60 us a check), so a lone check that
+ * finds both chunks of every worker taken waits ~3-6 ms, not the ~16 ms of the 96 this was; each message
+ * costs ~5-20 us, under 1% of a chunk's work.
+ */
+export const DEFAULT_MAX_BATCH = 32
+/** A batch of at most this many checks is a lone check: it goes out before any larger batch waiting. */
+export const LONE_CHECK_MAX = 1
 /** The most worker threads a pool takes. */
 export const MAX_VERIFIER_THREADS = 256
 
@@ -125,7 +134,8 @@ export class VerifierPool implements SignatureVerifier, BatchSignatureVerifier {
   private readonly maxBatch: number
   private readonly keyCacheSize: number
   private readonly workers: PoolWorker[] = []
-  /** Batches with items not yet in a chunk, oldest first. */
+  /** Batches with items not yet in a chunk, oldest first: lone checks, then the rest. */
+  private lone: Batch[] = []
   private queue: Batch[] = []
   private queuedItems = 0
   /** Chunks of a dead worker, sent again before anything else. */
@@ -184,7 +194,7 @@ export class VerifierPool implements SignatureVerifier, BatchSignatureVerifier {
         signal.addEventListener('abort', onAbort, { once: true })
         batch.cleanup = () => { signal.removeEventListener('abort', onAbort) }
       }
-      this.queue.push(batch)
+      ;(items.length <= LONE_CHECK_MAX ? this.lone : this.queue).push(batch)
       this.queuedItems += items.length
       this.schedulePump()
     })
@@ -195,9 +205,10 @@ export class VerifierPool implements SignatureVerifier, BatchSignatureVerifier {
     if (this.closed) return
     this.closed = true
     const err = new Error('the verifier pool is closed')
-    for (const b of this.queue) this.settle(b, err)
+    for (const b of [...this.lone, ...this.queue]) this.settle(b, err)
     for (const w of this.workers) for (const chunk of w.chunks.values()) for (const b of chunk.batches) this.settle(b, err)
     for (const chunk of this.retry) for (const b of chunk.batches) this.settle(b, err)
+    this.lone = []
     this.queue = []
     this.queuedItems = 0
     this.retry = []
@@ -240,7 +251,7 @@ export class VerifierPool implements SignatureVerifier, BatchSignatureVerifier {
     for (const w of this.workers) if (best === undefined || w.chunks.size < best.chunks.size) best = w
     if ((best === undefined || best.chunks.size > 0) && this.workers.length < this.threads) return this.startWorker()
     if (best === undefined || best.chunks.size >= MAX_INFLIGHT) return undefined
-    return best.chunks.size === 0 || this.queuedItems >= SECOND_CHUNK_MIN || this.retry.length > 0 ? best : undefined
+    return best.chunks.size === 0 || this.queuedItems >= SECOND_CHUNK_MIN || this.lone.length > 0 || this.retry.length > 0 ? best : undefined
   }
 
   private startWorker (): PoolWorker {
@@ -259,8 +270,9 @@ export class VerifierPool implements SignatureVerifier, BatchSignatureVerifier {
     const batches: Batch[] = []
     const indices: number[] = []
     const checks: WireCheck[] = []
-    while (indices.length < size && this.queue.length > 0) {
-      const b = this.queue[0]
+    while (indices.length < size && (this.lone.length > 0 || this.queue.length > 0)) {
+      const from = this.lone.length > 0 ? this.lone : this.queue
+      const b = from[0]
       while (indices.length < size && b.next < b.items.length && !(b.stopOnFirstFailure && b.next > b.firstFailure)) {
         const i = b.next++
         this.queuedItems--
@@ -275,7 +287,7 @@ export class VerifierPool implements SignatureVerifier, BatchSignatureVerifier {
         checks.push(check)
       }
       if (b.next >= b.items.length || (b.stopOnFirstFailure && b.next > b.firstFailure)) {
-        this.queue.shift()
+        from.shift()
         this.queuedItems -= b.items.length - b.next
         b.next = b.items.length
         this.maybeSettle(b)
@@ -326,9 +338,10 @@ export class VerifierPool implements SignatureVerifier, BatchSignatureVerifier {
     if (b.settled) return
     b.settled = true
     b.cleanup?.()
-    const at = this.queue.indexOf(b)
+    const from = b.items.length <= LONE_CHECK_MAX ? this.lone : this.queue
+    const at = from.indexOf(b)
     if (at !== -1) {
-      this.queue.splice(at, 1)
+      from.splice(at, 1)
       this.queuedItems -= b.items.length - b.next
       b.next = b.items.length
     }

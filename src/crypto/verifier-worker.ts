@@ -3,8 +3,16 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { KeyObjects, verifyCheckSync } from './node-verifier.js'
 import { decodeChunk, SCHEME_ED25519, type ChunkRequest, type ChunkResponse } from './verifier-wire.js'
+import { lowerThreadPriority } from '../util/thread-priority.js'
 
 export interface VerifierWorkerData { keyCacheSize: number }
+
+/**
+ * Below the event loop (src/util/thread-priority.ts): the loop is the node's one scarce thread (every
+ * answer goes through it), the workers are not (two verify ~20k/s, a flood brings ~4k/s).
+ */
+export const VERIFIER_NICE_OFFSET = 5
+lowerThreadPriority(VERIFIER_NICE_OFFSET)
 
 const keys = new KeyObjects((workerData as VerifierWorkerData).keyCacheSize)
 const pemDecoder = new TextDecoder('utf-8', { fatal: false })
