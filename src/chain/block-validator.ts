@@ -186,9 +186,9 @@ export class BlockValidator {
 }
 
 /** Txs whose cheap rules run between two turns of the event loop (~1-2 ms of hashing for legacy txs). */
-const TX_RULES_SLICE = 50
+const TX_RULES_SLICE = 25
 /** Merkle leaf hashes per turn of the event loop: ~1-2 ms of canonical JSON and SHA-256 (legacy txs carry 4096-bit PEM keys). */
-const TX_LEAVES_SLICE = 64
+const TX_LEAVES_SLICE = 32
 
 async function refuse (): Promise<boolean> {
   throw new Error('the block validator checks signatures in one batch, never through the context')

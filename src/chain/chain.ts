@@ -579,11 +579,16 @@ export class Chain extends EventEmitter<ChainEvents> {
     })
   }
 
-  /** One journal write at a time (group commit: what queues meanwhile goes out in the next one). */
+  /**
+   * One journal write at a time (group commit: what queues while one is under way goes out in the next).
+   * The first write after a quiet spell starts once the current task's microtasks are done, not a turn of
+   * the event loop later: a turn is a check phase behind whatever else queued there (a large block's
+   * validation slices), and the client waits for this write.
+   */
   private scheduleJournalWrite (): void {
     if (this.journalWriting) return
     this.journalWriting = true
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.commit(new StoreBatch()).catch(() => undefined).finally(() => {
         this.journalWriting = false
         if (this.journalQueue.length > 0 || this.lateDeletes.length > 0) this.scheduleJournalWrite()

@@ -194,9 +194,13 @@ export class VerifierPool implements SignatureVerifier, BatchSignatureVerifier {
         signal.addEventListener('abort', onAbort, { once: true })
         batch.cleanup = () => { signal.removeEventListener('abort', onAbort) }
       }
-      ;(items.length <= LONE_CHECK_MAX ? this.lone : this.queue).push(batch)
+      const lone = items.length <= LONE_CHECK_MAX
+      ;(lone ? this.lone : this.queue).push(batch)
       this.queuedItems += items.length
-      this.schedulePump()
+      // A lone check finding a worker idle goes out now: at the end of the turn it would wait behind
+      // everything else queued for the check phase (a large block's validation slices, a journal write).
+      if (lone && !this.pumpScheduled && this.workers.some(w => w.chunks.size === 0)) this.pump()
+      else this.schedulePump()
     })
   }
 
