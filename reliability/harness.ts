@@ -377,7 +377,7 @@ export const RESULTS_DIR = join(import.meta.dirname ?? new URL('.', import.meta.
 export async function writeResult (result: ScenarioResult): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true })
   // The table of RELIABILITY.md is the default model's; an --equal-priority run is kept beside it.
-  const suffix = `${result.quick ? '.quick' : ''}${result.priorities?.model === 'equal' ? '.equal-priority' : ''}`
+  const suffix = `${result.priorities?.model === 'equal' ? '.equal-priority' : ''}${result.quick ? '.quick' : ''}`
   const path = join(RESULTS_DIR, `${result.name}${suffix}.json`)
   await writeFile(path, JSON.stringify(result, null, 2) + '\n')
   return path

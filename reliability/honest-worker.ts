@@ -4,8 +4,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { Agent } from 'node:http'
 import { HONEST_CLIENT_NICE, httpJson, signedTx } from './harness.js'
-import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
+import { currentThreadId } from '../src/util/thread-priority.js'
 
 const { url, signer } = workerData as { url: string, signer: number }
 
@@ -14,7 +14,8 @@ const { url, signer } = workerData as { url: string, signer: number }
 // read at once, not after an attacker's turn on the 2 shared cores. It takes almost no CPU itself (one
 // small request every 25 ms). On Linux a thread's own id sets its own priority.
 try {
-  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), HONEST_CLIENT_NICE)
+  const tid = currentThreadId()
+  if (tid !== undefined) setPriority(tid, HONEST_CLIENT_NICE)
 } catch {
   // Not Linux, or not allowed: measured at the process's priority.
 }

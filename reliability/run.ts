@@ -63,6 +63,8 @@ async function main (): Promise<number> {
 }
 
 main().then(code => { process.exit(code) }, err => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`)
+  // A bad argument is the user's to fix: one line, no stack (node:util parseArgs codes, unknown scenario).
+  const usage = err instanceof RangeError || String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
+  process.stderr.write(usage ? `reliability: ${(err as Error).message}\n` : `${(err as Error).stack ?? String(err)}\n`)
   void killAll().finally(() => process.exit(2))
 })

@@ -1,12 +1,11 @@
 // src/util/thread-priority.ts: a worker thread lowers its own OS priority, and only its own (Linux nice is
 // per thread). Checked in a worker thread of its own, so the test process keeps its priority.
 import { expect } from 'chai'
-import { readlinkSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { lowerThreadPriority } from '../src/util/thread-priority.js'
+import { currentThreadId, lowerThreadPriority } from '../src/util/thread-priority.js'
 
-const threadId = (): number => Number(readlinkSync('/proc/thread-self').split('/').pop())
+const threadId = (): number => currentThreadId()!
 
 describe('thread priority (src/util/thread-priority.ts)', function () {
   this.timeout(30_000)
@@ -21,10 +20,9 @@ describe('thread priority (src/util/thread-priority.ts)', function () {
     const url = new URL('../src/util/thread-priority.ts', import.meta.url).href
     const worker = new Worker(`
       const { parentPort } = require('node:worker_threads')
-      const { readlinkSync } = require('node:fs')
       const { getPriority } = require('node:os')
-      import('tsx/esm/api').then(m => { m.register(); return import(${JSON.stringify(url)}) }).then(({ lowerThreadPriority }) => {
-        const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
+      import('tsx/esm/api').then(m => { m.register(); return import(${JSON.stringify(url)}) }).then(({ currentThreadId, lowerThreadPriority }) => {
+        const tid = currentThreadId()
         const before = getPriority(tid)
         const first = lowerThreadPriority(3)
         const afterFirst = getPriority(tid)

@@ -93,10 +93,10 @@ function pendingKey (seq: number): string {
   return 'p!' + seq.toString(16).padStart(16, '0')
 }
 
-/** One atomic change to the store, built up by the chain service and committed once. */
 /** Ops handed to LevelDB in one synchronous stretch (BlockStore.commit): ~2-3 ms of preparation. */
 export const COMMIT_SLICE_OPS = 512
 
+/** One atomic change to the store, built up by the chain service and committed once. */
 export class StoreBatch {
   readonly ops: Array<{ type: 'put', key: string, value: string } | { type: 'del', key: string }> = []
 
